@@ -1,0 +1,24 @@
+# SPDX-License-Identifier: GPL-2.0
+# tierswap: `make` builds tierswap.ko for the running kernel (or KDIR=...);
+# `make check` runs the whole test suite (native, then in QEMU on each of
+# KERNELS="6.1 6.12 7.2"); `make demo` runs the main job in a VM.
+KDIR ?= /lib/modules/$(shell uname -r)/build
+KERNELS ?= 6.1 6.12 7.2
+
+all: modules
+
+modules:
+	$(MAKE) -C $(KDIR) M=$(CURDIR) modules
+
+clean:
+	$(MAKE) -C $(KDIR) M=$(CURDIR) clean
+	$(MAKE) -C selftests/native clean
+	-$(MAKE) -C selftests clean
+
+check:
+	KERNELS="$(KERNELS)" scripts/check.sh
+
+demo:
+	scripts/demo.sh
+
+.PHONY: all modules clean check demo

@@ -1,0 +1,110 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * ts_shim.h - the few kernel primitives module/cluster.c uses, for building
+ * it in user space (native unit tests, sanitizers, callgrind).  Semantics
+ * follow the kernel's: spinlocks are real spinlocks, bit operations are
+ * atomic, list_head is a circular doubly linked list.
+ */
+#ifndef TS_SHIM_H
+#define TS_SHIM_H
+
+#include <errno.h>
+#include <sched.h>
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+
+typedef uint8_t u8;
+typedef uint16_t u16;
+typedef uint32_t u32;
+typedef uint64_t u64;
+
+#define BITS_PER_LONG	(8 * (int)sizeof(long))
+#define BIT(nr)		(1UL << (nr))
+#define min_t(type, a, b)	((type)(a) < (type)(b) ? (type)(a) : (type)(b))
+
+/* spinlock */
+typedef struct { int locked; } spinlock_t;
+static inline void spin_lock_init(spinlock_t *l) { l->locked = 0; }
+static inline bool spin_trylock(spinlock_t *l)
+{
+	return !__atomic_exchange_n(&l->locked, 1, __ATOMIC_ACQUIRE);
+}
+static inline void spin_lock(spinlock_t *l)
+{
+	while (!spin_trylock(l))
+		sched_yield();
+}
+static inline void spin_unlock(spinlock_t *l)
+{
+	__atomic_store_n(&l->locked, 0, __ATOMIC_RELEASE);
+}
+
+/* atomics */
+typedef struct { int counter; } atomic_t;
+typedef struct { long counter; } atomic_long_t;
+#define atomic_read(a)		__atomic_load_n(&(a)->counter, __ATOMIC_RELAXED)
+#define atomic_set(a, v)	__atomic_store_n(&(a)->counter, (v), __ATOMIC_RELAXED)
+#define atomic_inc(a)		__atomic_add_fetch(&(a)->counter, 1, __ATOMIC_SEQ_CST)
+#define atomic_dec(a)		__atomic_sub_fetch(&(a)->counter, 1, __ATOMIC_SEQ_CST)
+#define atomic_long_read	atomic_read
+#define atomic_long_set		atomic_set
+#define atomic_long_inc		atomic_inc
+#define atomic_long_dec		atomic_dec
+#define atomic_long_add(v, a)	__atomic_add_fetch(&(a)->counter, (v), __ATOMIC_SEQ_CST)
+#define atomic_long_sub(v, a)	__atomic_sub_fetch(&(a)->counter, (v), __ATOMIC_SEQ_CST)
+
+/* bit operations on unsigned long bitmaps */
+#define TS_BIT_WORD(nr)	((nr) / BITS_PER_LONG)
+#define TS_BIT_MASK(nr)	(1UL << ((nr) % BITS_PER_LONG))
+static inline bool test_bit(unsigned int nr, const unsigned long *addr)
+{
+	return __atomic_load_n(&addr[TS_BIT_WORD(nr)], __ATOMIC_RELAXED) & TS_BIT_MASK(nr);
+}
+static inline bool test_and_set_bit(unsigned int nr, unsigned long *addr)
+{
+	return __atomic_fetch_or(&addr[TS_BIT_WORD(nr)], TS_BIT_MASK(nr), __ATOMIC_SEQ_CST) &
+	       TS_BIT_MASK(nr);
+}
+static inline bool test_and_clear_bit(unsigned int nr, unsigned long *addr)
+{
+	return __atomic_fetch_and(&addr[TS_BIT_WORD(nr)], ~TS_BIT_MASK(nr), __ATOMIC_SEQ_CST) &
+	       TS_BIT_MASK(nr);
+}
+
+/* lists */
+struct list_head { struct list_head *next, *prev; };
+static inline void INIT_LIST_HEAD(struct list_head *h) { h->next = h->prev = h; }
+static inline void list_add_tail(struct list_head *n, struct list_head *h)
+{
+	n->prev = h->prev;
+	n->next = h;
+	h->prev->next = n;
+	h->prev = n;
+}
+static inline void list_del(struct list_head *n)
+{
+	n->prev->next = n->next;
+	n->next->prev = n->prev;
+}
+static inline void list_move_tail(struct list_head *n, struct list_head *h)
+{
+	list_del(n);
+	list_add_tail(n, h);
+}
+
+/* memory and time */
+static inline size_t array_size(size_t n, size_t size)
+{
+	size_t r;
+
+	return __builtin_mul_overflow(n, size, &r) ? SIZE_MAX : r;
+}
+#define vzalloc(size)	calloc(1, (size))
+#define vfree(p)	free(p)
+extern unsigned long ts_shim_clock;
+#define ts_now()	(__atomic_add_fetch(&ts_shim_clock, 1, __ATOMIC_RELAXED))
+
+#endif /* TS_SHIM_H */
