@@ -1,0 +1,257 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * sysfs.c - /sys/block/tierswapN/ attributes.  Stat files print one line of
+ * space-separated columns, as zram does; Documentation/ABI/testing/
+ * sysfs-block-tierswap describes each column.  Every store validates its
+ * whole input before changing anything.
+ */
+#include <linux/kernel.h>
+#include <linux/overflow.h>
+#include <linux/string.h>
+
+#include "tierswap.h"
+
+static struct ts_dev *dev_of(struct device *d)
+{
+	return dev_to_disk(d)->private_data;
+}
+
+/*
+ * Parse "<decimal>[KMGT]" with optional trailing newline.  Unlike
+ * memparse() this rejects trailing garbage, signs and overflow.
+ */
+static int ts_parse_size(const char *buf, u64 *out)
+{
+	char num[32];
+	size_t len = strcspn(buf, "\n");
+	unsigned int shift = 0;
+	u64 val;
+	int ret;
+
+	if (!len || len >= sizeof(num) || (buf[len] && buf[len + 1]))
+		return -EINVAL;
+	memcpy(num, buf, len);
+	num[len] = '\0';
+	switch (num[len - 1]) {
+	case 'T': case 't':
+		shift += 10;
+		fallthrough;
+	case 'G': case 'g':
+		shift += 10;
+		fallthrough;
+	case 'M': case 'm':
+		shift += 10;
+		fallthrough;
+	case 'K': case 'k':
+		shift += 10;
+		num[--len] = '\0';
+		break;
+	}
+	if (!len || num[0] == '+')
+		return -EINVAL;
+	ret = kstrtou64(num, 10, &val);
+	if (ret)
+		return -EINVAL;
+	if (check_shl_overflow(val, shift, out))
+		return -EINVAL;
+	return 0;
+}
+
+/**
+ * DOC: disksize (read)
+ *
+ * Device size in bytes; 0 until initialised.
+ */
+static ssize_t disksize_show(struct device *d, struct device_attribute *attr,
+			     char *buf)
+{
+	struct ts_dev *dev = dev_of(d);
+
+	return sysfs_emit(buf, "%llu\n", READ_ONCE(dev->disksize));
+}
+
+/**
+ * DOC: disksize (write)
+ *
+ * Set the size and initialise the device.  Accepts bytes
+ * with an optional K/M/G/T suffix, rounded up to a whole page.
+ *
+ * Return: -EINVAL for 0, garbage or more than 1 TiB; -EBUSY if the size is
+ * already set (write 1 to reset first); -ENOMEM if the slot table cannot
+ * be allocated.  On error nothing changes.
+ */
+static ssize_t disksize_store(struct device *d, struct device_attribute *attr,
+			      const char *buf, size_t len)
+{
+	struct ts_dev *dev = dev_of(d);
+	u64 size;
+	int ret;
+
+	ret = ts_parse_size(buf, &size);
+	if (ret)
+		return ret;
+	if (!size || size > TS_MAX_DISKSIZE)
+		return -EINVAL;
+	size = round_up(size, PAGE_SIZE);
+
+	mutex_lock(&dev->lock);
+	if (dev->disksize)
+		ret = -EBUSY;
+	else
+		ret = ts_dev_init_storage(dev, size);
+	mutex_unlock(&dev->lock);
+	return ret ? ret : len;
+}
+static DEVICE_ATTR_RW(disksize);
+
+/**
+ * DOC: initstate (read)
+ *
+ * 1 once disksize is set, 0 after reset.
+ */
+static ssize_t initstate_show(struct device *d, struct device_attribute *attr,
+			      char *buf)
+{
+	return sysfs_emit(buf, "%d\n", !!READ_ONCE(dev_of(d)->disksize));
+}
+static DEVICE_ATTR_RO(initstate);
+
+/**
+ * DOC: reset (write)
+ *
+ * Writing 1 frees all stored pages and returns the device
+ * to disksize 0.  -EBUSY while the device is open (swapon, a mount, an open
+ * file descriptor); -EINVAL for any other value.
+ */
+static ssize_t reset_store(struct device *d, struct device_attribute *attr,
+			   const char *buf, size_t len)
+{
+	unsigned int val;
+	int ret;
+
+	ret = kstrtouint(buf, 10, &val);
+	if (ret || val != 1)
+		return -EINVAL;
+	ret = ts_dev_reset(dev_of(d));
+	return ret ? ret : len;
+}
+static DEVICE_ATTR_WO(reset);
+
+#define TS_STAT(dev, name) ((u64)atomic64_read(&(dev)->stats.name))
+
+/**
+ * DOC: io_stat (read)
+ *
+ * One line: reads writes failed_reads failed_writes invalid_io
+ * notify_free discarded; counts of 4 KiB pages or events since disksize.
+ */
+static ssize_t io_stat_show(struct device *d, struct device_attribute *attr,
+			    char *buf)
+{
+	struct ts_dev *dev = dev_of(d);
+
+	return sysfs_emit(buf, "%8llu %8llu %8llu %8llu %8llu %8llu %8llu\n",
+			  TS_STAT(dev, reads), TS_STAT(dev, writes),
+			  TS_STAT(dev, failed_reads), TS_STAT(dev, failed_writes),
+			  TS_STAT(dev, invalid_io), TS_STAT(dev, notify_free),
+			  TS_STAT(dev, discarded));
+}
+static DEVICE_ATTR_RO(io_stat);
+
+/**
+ * DOC: mm_stat (read)
+ *
+ * One line, zram's nine columns: orig_data_size compr_data_size
+ * mem_used_total mem_limit mem_used_max same_pages pages_compacted
+ * huge_pages huge_pages_since.  Bytes, except the *_pages columns.
+ */
+static ssize_t mm_stat_show(struct device *d, struct device_attribute *attr,
+			    char *buf)
+{
+	struct ts_dev *dev = dev_of(d);
+	u64 orig = 0, stored = 0, used = 0, same = 0, raw = 0;
+	ssize_t ret;
+
+	mutex_lock(&dev->lock);
+	if (dev->disksize) {
+		orig = (u64)atomic_long_read(&dev->table.used_slots) << PAGE_SHIFT;
+		stored = atomic_long_read(&dev->table.stored_bytes);
+		used = ts_mem_used_bytes(dev);
+		same = atomic_long_read(&dev->table.same_slots);
+		raw = ts_store_raw_pages(dev->store);
+	}
+	ret = sysfs_emit(buf, "%8llu %8llu %8llu %8llu %8llu %8llu %8llu %8llu %8llu\n",
+			 orig, stored, used, 0ULL, TS_STAT(dev, max_used_bytes),
+			 same, 0ULL, raw, raw);
+	mutex_unlock(&dev->lock);
+	return ret;
+}
+static DEVICE_ATTR_RO(mm_stat);
+
+/**
+ * DOC: cluster_stat (read)
+ *
+ * One line: cluster_size (slots) clusters_total clusters_free
+ * clusters_partial clusters_full.
+ */
+static ssize_t cluster_stat_show(struct device *d,
+				 struct device_attribute *attr, char *buf)
+{
+	struct ts_dev *dev = dev_of(d);
+	struct ts_cluster_stat st = {};
+	ssize_t ret;
+
+	mutex_lock(&dev->lock);
+	if (dev->disksize)
+		ts_table_cluster_stat(&dev->table, &st);
+	ret = sysfs_emit(buf, "%8lu %8lu %8lu %8lu %8lu\n", TS_CLUSTER_SLOTS,
+			 st.total, st.on_list[TS_LIST_FREE],
+			 st.on_list[TS_LIST_PARTIAL], st.on_list[TS_LIST_FULL]);
+	mutex_unlock(&dev->lock);
+	return ret;
+}
+static DEVICE_ATTR_RO(cluster_stat);
+
+/**
+ * DOC: debug_stat (read)
+ *
+ * "version: 1", then deferred_frees pending_frees
+ * alloc_failures unwritten_reads.
+ */
+static ssize_t debug_stat_show(struct device *d, struct device_attribute *attr,
+			       char *buf)
+{
+	struct ts_dev *dev = dev_of(d);
+	long deferred = 0, pending = 0;
+
+	mutex_lock(&dev->lock);
+	if (dev->disksize) {
+		deferred = atomic_long_read(&dev->table.deferred_frees);
+		pending = atomic_long_read(&dev->table.pending_frees);
+	}
+	mutex_unlock(&dev->lock);
+	return sysfs_emit(buf, "version: 1\n%8ld %8ld %8llu %8llu\n", deferred,
+			  pending, TS_STAT(dev, alloc_failures),
+			  TS_STAT(dev, unwritten_reads));
+}
+static DEVICE_ATTR_RO(debug_stat);
+
+static struct attribute *ts_disk_attrs[] = {
+	&dev_attr_disksize.attr,
+	&dev_attr_initstate.attr,
+	&dev_attr_reset.attr,
+	&dev_attr_io_stat.attr,
+	&dev_attr_mm_stat.attr,
+	&dev_attr_cluster_stat.attr,
+	&dev_attr_debug_stat.attr,
+	NULL,
+};
+
+static const struct attribute_group ts_disk_group = {
+	.attrs = ts_disk_attrs,
+};
+
+const struct attribute_group *ts_disk_groups[] = {
+	&ts_disk_group,
+	NULL,
+};

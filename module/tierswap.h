@@ -1,0 +1,74 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * tierswap.h - the device structure shared by the module's files:
+ *   main.c   module init/exit, device add/remove, tierswap-control class
+ *   blk.c    block operations: bios, ->rw_page (6.1), slot free notify
+ *   sysfs.c  /sys/block/tierswapN/ attributes
+ *   cluster.c  slot table (clusters, lists, deferred frees)
+ *   store.c    page contents
+ */
+#ifndef TS_TIERSWAP_H
+#define TS_TIERSWAP_H
+
+#include <linux/blkdev.h>
+#include <linux/mutex.h>
+#include <linux/workqueue.h>
+
+#include "compat.h"
+#include "cluster.h"
+#include "store.h"
+
+#define TS_SECTORS_PER_SLOT_SHIFT	(PAGE_SHIFT - SECTOR_SHIFT)
+#define TS_SECTORS_PER_SLOT		BIT(TS_SECTORS_PER_SLOT_SHIFT)
+#define TS_MAX_DISKSIZE			BIT_ULL(40)	/* 1 TiB */
+#define TS_MAX_DEVICES			256
+
+/* Counters shown in io_stat and debug_stat (pages unless noted). */
+struct ts_stats {
+	atomic64_t reads;
+	atomic64_t writes;
+	atomic64_t failed_reads;
+	atomic64_t failed_writes;
+	atomic64_t invalid_io;		/* bios out of range or misaligned */
+	atomic64_t notify_free;		/* swap_slot_free_notify calls */
+	atomic64_t discarded;		/* slots freed by discard/write-zeroes */
+	atomic64_t alloc_failures;	/* writes failed for lack of memory */
+	atomic64_t unwritten_reads;	/* reads of slots holding nothing */
+	atomic64_t max_used_bytes;	/* mm_stat mem_used_max */
+};
+
+/**
+ * struct ts_dev - one /dev/tierswapN.
+ * @id: N
+ * @disk: the gendisk; disk->private_data points back here
+ * @lock: serialises disksize, reset and the attributes reading @table
+ * @disksize: bytes; 0 until initialised (initstate)
+ * @claim: set under disk->open_mutex while reset or removal runs; open fails
+ * @table: slot table, valid while @disksize != 0
+ * @store: page store, valid while @disksize != 0
+ * @reap_work: applies frees that free notify had to defer
+ * @stats: counters
+ */
+struct ts_dev {
+	int id;
+	struct gendisk *disk;
+	struct mutex lock;		/* see @lock above */
+	u64 disksize;
+	bool claim;
+	struct ts_table table;
+	struct ts_store *store;
+	struct work_struct reap_work;
+	struct ts_stats stats;
+};
+
+extern const struct block_device_operations ts_fops;
+extern const struct attribute_group *ts_disk_groups[];
+
+int ts_dev_init_storage(struct ts_dev *dev, u64 disksize);
+int ts_dev_reset(struct ts_dev *dev);
+void ts_reap_work(struct work_struct *work);
+int ts_blk_init(void);
+void ts_blk_exit(void);
+u64 ts_mem_used_bytes(struct ts_dev *dev);
+
+#endif /* TS_TIERSWAP_H */
