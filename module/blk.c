@@ -77,6 +77,8 @@ static int ts_write_slot(struct ts_dev *dev, unsigned long slot,
 	} else if (ts_store_put(dev->store, src, &new.handle, &new.size)) {
 		atomic64_inc(&dev->stats.alloc_failures);
 		return -ENOMEM;
+	} else if (new.size == PAGE_SIZE) {
+		atomic64_inc(&dev->stats.huge_pages_since);
 	}
 	c = ts_cluster_lock(&dev->table, slot);
 	ts_slot_set(&dev->table, c, slot, &new);

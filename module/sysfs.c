@@ -182,7 +182,7 @@ static ssize_t mm_stat_show(struct device *d, struct device_attribute *attr,
 	}
 	ret = sysfs_emit(buf, "%8llu %8llu %8llu %8llu %8llu %8llu %8llu %8llu %8llu\n",
 			 orig, stored, used, 0ULL, TS_STAT(dev, max_used_bytes),
-			 same, 0ULL, raw, raw);
+			 same, 0ULL, raw, TS_STAT(dev, huge_pages_since));
 	mutex_unlock(&dev->lock);
 	return ret;
 }

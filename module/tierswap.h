@@ -34,6 +34,7 @@ struct ts_stats {
 	atomic64_t discarded;		/* slots freed by discard/write-zeroes */
 	atomic64_t alloc_failures;	/* writes failed for lack of memory */
 	atomic64_t unwritten_reads;	/* reads of slots holding nothing */
+	atomic64_t huge_pages_since;	/* pages stored uncompressed, ever */
 	atomic64_t max_used_bytes;	/* mm_stat mem_used_max */
 };
 
