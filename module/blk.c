@@ -36,10 +36,11 @@ static bool ts_page_same_filled(const void *mem, unsigned long *word)
 	return true;
 }
 
-static void ts_read_slot(struct ts_dev *dev, unsigned long slot, void *dst)
+static int ts_read_slot(struct ts_dev *dev, unsigned long slot, void *dst)
 {
 	struct ts_cluster *c = ts_cluster_lock(&dev->table, slot);
 	const struct ts_slot *s = ts_slot_peek(c, slot);
+	int ret = 0;
 
 	if (!(s->flags & TS_SLOT_USED)) {
 		memset(dst, 0, PAGE_SIZE);
@@ -47,9 +48,10 @@ static void ts_read_slot(struct ts_dev *dev, unsigned long slot, void *dst)
 	} else if (s->flags & TS_SLOT_SAME) {
 		memset_l(dst, s->handle, PAGE_SIZE / sizeof(unsigned long));
 	} else {
-		ts_store_get(dev->store, s->handle, s->size, dst);
+		ret = ts_store_get(dev->store, s->handle, s->size, dst);
 	}
 	ts_cluster_unlock(c);
+	return ret;
 }
 
 static void ts_update_max_used(struct ts_dev *dev)
@@ -97,7 +99,7 @@ static int ts_rw_page_slot(struct ts_dev *dev, unsigned long slot,
 	if (write)
 		ret = ts_write_slot(dev, slot, mem);
 	else
-		ts_read_slot(dev, slot, mem);
+		ret = ts_read_slot(dev, slot, mem);
 	kunmap_local(mem);
 	return ret;
 }
@@ -119,13 +121,16 @@ static int ts_rw_partial(struct ts_dev *dev, unsigned long slot,
 		return -ENOMEM;
 	}
 	mem = kmap_local_page(bounce);
-	ts_read_slot(dev, slot, mem);
+	ret = ts_read_slot(dev, slot, mem);
+	if (ret)
+		goto out;
 	if (write) {
 		memcpy_from_page(mem + off, bv->bv_page, bv->bv_offset, bv->bv_len);
 		ret = ts_write_slot(dev, slot, mem);
 	} else {
 		memcpy_to_page(bv->bv_page, bv->bv_offset, mem + off, bv->bv_len);
 	}
+out:
 	kunmap_local(mem);
 	__free_page(bounce);
 	return ret;

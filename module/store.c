@@ -58,10 +58,12 @@ int ts_store_put(struct ts_store *st, const void *src, unsigned long *handle,
 	return 0;
 }
 
-void ts_store_get(struct ts_store *st, unsigned long handle, u32 size,
-		  void *dst)
+/* Copy a stored page out; never fails for this store. */
+int ts_store_get(struct ts_store *st, unsigned long handle, u32 size,
+		 void *dst)
 {
 	memcpy_from_page(dst, (struct page *)handle, 0, size);
+	return 0;
 }
 
 void ts_store_free(struct ts_store *st, unsigned long handle, u32 size)

@@ -17,8 +17,8 @@ void ts_store_destroy(struct ts_store *st);
 
 int ts_store_put(struct ts_store *st, const void *src, unsigned long *handle,
 		 u32 *size);
-void ts_store_get(struct ts_store *st, unsigned long handle, u32 size,
-		  void *dst);
+int ts_store_get(struct ts_store *st, unsigned long handle, u32 size,
+		 void *dst);
 void ts_store_free(struct ts_store *st, unsigned long handle, u32 size);
 
 u64 ts_store_pages(struct ts_store *st);
