@@ -1,0 +1,78 @@
+# SPDX-License-Identifier: GPL-2.0
+# Shared helpers for the host-side scripts. Source it, do not run it:
+#   . "$(dirname "$0")/lib.sh"
+
+# shellcheck disable=SC2034 # used by the scripts that source this file
+REPO=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
+CACHE=${TIERSWAP_CACHE:-$HOME/.cache/tierswap}
+ALL_KERNELS="6.1 6.12 7.2"
+
+log() { echo "[$(basename "$0")] $*" >&2; }
+die() { log "error: $*"; exit 1; }
+
+# usage: print the comment block at the top of the calling script, from
+# its "# usage:" line on.
+usage() { sed -n '/^# usage:/,/^[^#]/ { /^#/ s/^# \{0,1\}//p; }' "$0" >&2; }
+
+# The Debian suite that ships kernel series $1.
+suite_of() {
+	case $1 in
+	6.1) echo bookworm ;;
+	6.12) echo trixie ;;
+	7.2) echo sid ;;
+	*) die "unknown kernel series '$1' (expected one of: $ALL_KERNELS)" ;;
+	esac
+}
+
+# Mirror URIs, read from the system's apt sources (never hard-coded here).
+# $1 = main | security
+mirror_uri() {
+	local uris
+	uris=$(awk '/^URIs:/ { for (i = 2; i <= NF; i++) print $i }' \
+			/etc/apt/sources.list.d/*.sources 2>/dev/null
+		awk '/^deb / { print ($2 ~ /^\[/) ? $3 : $2 }' \
+			/etc/apt/sources.list /etc/apt/sources.list.d/*.list 2>/dev/null) || true
+	if [ "$1" = security ]; then
+		grep -m1 -- '-security' <<<"$uris" || true
+	else
+		grep -m1 -v -- '-security' <<<"$uris" || die "no Debian mirror in the apt sources"
+	fi
+}
+
+# Private apt configuration for suite $1 in $CACHE/apt/$1: sets the array
+# APT_OPTS for apt-get / apt-cache and runs `apt-get update` once.
+apt_setup() {
+	local suite=$1 dir=$CACHE/apt/$1 key=/usr/share/keyrings/debian-archive-keyring.gpg
+	local main sec
+	main=$(mirror_uri main)
+	sec=$(mirror_uri security)
+	mkdir -p "$dir/lists/partial" "$dir/cache/archives/partial"
+	{
+		echo "deb [signed-by=$key] $main $suite main"
+		if [ "$suite" != sid ]; then
+			echo "deb [signed-by=$key] $main $suite-updates main"
+			[ -z "$sec" ] || echo "deb [signed-by=$key] $sec $suite-security main"
+		fi
+	} >"$dir/sources.list"
+	: >"$dir/status" # empty dpkg status: apt resolves full dependency closures
+	APT_OPTS=(-q -o "Dir::Etc::sourcelist=$dir/sources.list" -o Dir::Etc::sourceparts=-
+		-o "Dir::State::Lists=$dir/lists" -o "Dir::Cache=$dir/cache"
+		-o "Dir::State::status=$dir/status" -o Acquire::Check-Valid-Until=false -o APT::Sandbox::User=root)
+	if ! ls "$dir/lists/"*Packages* >/dev/null 2>&1; then
+		log "apt-get update for $suite"
+		apt-get "${APT_OPTS[@]}" update >"$dir/update.log" 2>&1 ||
+			{ cat "$dir/update.log" >&2; die "apt-get update failed for $suite"; }
+	fi
+}
+
+# Does package $1 exist in the private suite?
+apt_has() { apt-cache "${APT_OPTS[@]}" show "$1" >/dev/null 2>&1; }
+
+# Release of kernel series $1 that was fetched into the cache (fails if not fetched).
+kver_of() {
+	[ -f "$CACHE/kernels/$1/kver" ] || die "kernel $1 not fetched: run scripts/fetch-kernel.sh $1"
+	cat "$CACHE/kernels/$1/kver"
+}
+
+# Print a compact wall-clock duration since $1 (seconds since epoch).
+elapsed() { echo $(($(date +%s) - $1)); }

@@ -1,0 +1,158 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-2.0
+# usage: scripts/vm-run.sh S -- CMD [ARGS...]     (S = 6.1 | 6.12 | 7.2)
+#
+# Boots kernel S (see fetch-kernel.sh) under QEMU TCG and runs CMD in the
+# guest, chrooted into the host's root (shared read-only over virtio-9p, so
+# guest paths are host paths). cwd is the repo root; writable tmpfs on /tmp,
+# /run, /var/tmp and /root; /lib/modules holds kernel S's modules.
+# Guest env: TIERSWAP_KO, TIERSWAP_SERIES, KVER, REPO.
+# CMD's output streams to stdout; exits with CMD's exit code, or 125 if the
+# guest hangs (VM_TIMEOUT seconds, default 1200) or panics.
+set -euo pipefail
+. "$(dirname "$0")/lib.sh"
+
+[ "${1:-}" != -h ] || { usage; exit 0; }
+if [ $# -lt 3 ] || [ "$2" != -- ]; then usage; exit 2; fi
+S=$1
+shift 2
+VM_TIMEOUT=${VM_TIMEOUT:-1200}
+KDIR=$CACHE/kernels/$S
+KVER=$(kver_of "$S")
+MODROOT=$KDIR/modroot
+# The host directory behind /lib/modules (on Debian 12 /lib -> usr/lib).
+HOST_MODDIR=$(readlink -f /lib/modules)
+MARK="==vm-run-$$=="
+
+WORK=$(mktemp -d /tmp/vm-run.XXXXXX)
+LOG=$WORK/console.log
+# The console log of the last run of S is kept in $CACHE/logs.
+mkdir -p "$CACHE/logs"
+trap 'cp "$LOG" "$CACHE/logs/vm-run-$S.log" 2>/dev/null; rm -rf "$WORK"' EXIT
+
+# Modules needed to mount the host root over 9p, in load order.
+modules_for_9p() {
+	local m
+	for m in virtio_pci 9pnet_virtio 9p; do
+		modprobe -d "$MODROOT" -S "$KVER" --show-depends "$m"
+	done | awk '$1 == "insmod" && !seen[$2]++ { print $2 }'
+}
+
+# The command, run by bash inside the chroot.
+write_cmd() {
+	local ko=$CACHE/build/$S/tierswap.ko
+	echo '#!/bin/bash'
+	echo "export PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin"
+	echo "export HOME=/root LANG=C.UTF-8 TERM=dumb"
+	echo "export TIERSWAP_KO=$(printf %q "$ko") TIERSWAP_SERIES=$S KVER=$KVER REPO=$(printf %q "$REPO")"
+	echo "cd $(printf %q "$REPO")"
+	printf 'exec'
+	printf ' %q' "$@"
+	echo ' </dev/null'
+}
+
+# /init of the initramfs (busybox sh): mount the host root, set up the
+# chroot, run the command, report its exit code, power off.
+write_init() {
+	cat <<-EOF
+		#!/bin/busybox sh
+		/bin/busybox --install -s /bin
+		export PATH=/bin
+		mount -t proc proc /proc
+		mount -t sysfs sysfs /sys
+		mount -t devtmpfs devtmpfs /dev
+		mkdir -p /dev/pts /dev/shm
+		mount -t cgroup2 cgroup2 /sys/fs/cgroup
+		mount -t tracefs tracefs /sys/kernel/tracing
+		mount -t debugfs debugfs /sys/kernel/debug
+		for m in /modules/*.ko; do insmod \$m || echo "vm-run: insmod \$m failed"; done
+		mount -t 9p -o trans=virtio,version=9p2000.L,ro,msize=524288,cache=loose hostroot /host
+		for d in proc sys dev; do mount --rbind /\$d /host/\$d; done
+		mount -t devpts -o newinstance,ptmxmode=0666 devpts /host/dev/pts
+		mount -t tmpfs tmpfs /host/dev/shm
+		mount --bind /host$MODROOT/lib/modules /host$HOST_MODDIR
+		# Keep the cache and the repo visible if a tmpfs below would hide them.
+		mount --bind /host$CACHE /keep/cache
+		mount --bind /host$REPO /keep/repo
+		mount -t tmpfs -o mode=1777 tmpfs /host/tmp
+		mount -t tmpfs -o mode=1777 tmpfs /host/var/tmp
+		mount -t tmpfs -o mode=755 tmpfs /host/run
+		mount -t tmpfs -o mode=700 tmpfs /host/root
+		[ -d /host$CACHE ] || { mkdir -p /host$CACHE && mount --bind /keep/cache /host$CACHE; }
+		[ -d /host$REPO ] || { mkdir -p /host$REPO && mount --bind /keep/repo /host$REPO; }
+		mkdir /host/run/vm-run
+		cp /cmd.sh /host/run/vm-run/cmd.sh
+		echo "$MARK start \$(cut -d' ' -f1 /proc/uptime)"
+		chroot /host /bin/bash /run/vm-run/cmd.sh
+		echo "$MARK exit \$?"
+		poweroff -f
+		echo o >/proc/sysrq-trigger
+	EOF
+}
+
+# Print the console lines between the start and exit markers; the exit
+# marker may follow the command's last output on the same line.
+show_cmd_output() {
+	sed -u -n "0,/$MARK start/d
+		/$MARK exit/ { s/$MARK exit.*//; /./p; :rest; n; b rest; }
+		p"
+}
+
+# The uncompressed initramfs: busybox, the 9p modules, /init and the command.
+stage=$WORK/initramfs
+mkdir -p "$stage"/{bin,dev,proc,sys,host,modules,keep/cache,keep/repo}
+cp /bin/busybox "$stage/bin/"
+mknod -m 600 "$stage/dev/console" c 5 1
+i=10
+for ko in $(modules_for_9p); do
+	cp "$ko" "$stage/modules/$i-$(basename "$ko")"
+	i=$((i + 1))
+done
+write_init >"$stage/init"
+write_cmd "$@" >"$stage/cmd.sh"
+chmod 755 "$stage/init" "$stage/cmd.sh"
+(cd "$stage" && find . | cpio -o -H newc --quiet) >"$WORK/initrd.cpio"
+
+# One boot of the guest; sets qemu_rc.
+boot_vm() {
+	set +e
+	timeout "$VM_TIMEOUT" qemu-system-x86_64 -accel tcg,thread=multi -cpu max -m 2G -smp 2 \
+		-kernel "$KDIR/vmlinux" -initrd "$WORK/initrd.cpio" \
+		-append "console=ttyS0 quiet panic=-1 oops=panic" \
+		-nographic -no-reboot -nodefaults -serial stdio -display none \
+		-fsdev local,id=hostroot,path=/,security_model=none,readonly=on,multidevs=remap \
+		-device virtio-9p-pci,fsdev=hostroot,mount_tag=hostroot </dev/null |
+		sed -u 's/\r//g; s/\x1bc//; s/\x1b\[[0-9;?]*[a-zA-Z]//g' | tee "$LOG" | show_cmd_output
+	qemu_rc=${PIPESTATUS[0]}
+	set -e
+}
+
+# Multi-threaded TCG occasionally oopses while the kernel patches its own
+# code during early boot (seen: "Oops: int3" in an initcall on 6.12). A guest
+# that dies before the command starts is booted again (VM_BOOT_TRIES times in
+# all); a crash while the command runs is never retried.
+start=$(date +%s)
+for try in $(seq "${VM_BOOT_TRIES:-3}"); do
+	boot_vm
+	if [ "$qemu_rc" = 124 ] || grep -q "$MARK start" "$LOG"; then break; fi
+	cp "$LOG" "$CACHE/logs/vm-run-$S-bootfail.log"
+	log "$S: boot $try died before the command started:" \
+		"$(grep -m1 -E 'Oops|BUG|panic' "$LOG" || echo 'no oops message')" \
+		"(log: $CACHE/logs/vm-run-$S-bootfail.log)"
+done
+
+boot=$(sed -n "s/.*$MARK start //p" "$LOG")
+rc=$(sed -n "s/.*$MARK exit //p" "$LOG")
+if [ "$qemu_rc" = 124 ]; then
+	why="timed out after $VM_TIMEOUT s"
+elif grep -q 'Kernel panic' "$LOG"; then
+	why="kernel panic"
+elif [ -z "$rc" ]; then
+	why="no exit code from the guest (qemu exit $qemu_rc)"
+else
+	log "$S: command started ${boot:-?} s after boot; exit $rc; wall $(elapsed "$start") s"
+	exit "$rc"
+fi
+log "$S: FAILED: $why; last 60 console lines:"
+tail -n 60 "$LOG" | sed "/$MARK/d" >&2
+exit 125
