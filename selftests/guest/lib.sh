@@ -1,0 +1,350 @@
+# SPDX-License-Identifier: GPL-2.0
+# shellcheck shell=bash disable=SC2034,SC2013,SC2119,SC2120
+# (variables here are used by the scripts that source this file)
+# Helpers for the tierswap guest tests (sourced by run.sh, demo.sh and tests/*.sh).
+# Conventions: plain output lines are diagnostics (run.sh prefixes them with "# "),
+# ts_fail exits 1, ts_skip prints "SKIP: reason" and exits 4.
+
+TS_REPO=${REPO:-$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)}
+TS_BIN=$TS_REPO/selftests/bin
+TS_SERIES=${TIERSWAP_SERIES:-unknown}
+TS_CGROOT=/sys/fs/cgroup
+TS_CGPREFIX=tierswap-test-
+TS_CONTROL=/sys/class/tierswap-control
+TS_KPROBE_GROUP=tierswap_test
+TS_RESTORE=/tmp/tierswap-restore	# "FILE VALUE" lines: sysfs knobs a test changed
+export PATH="$PATH:/usr/sbin:/sbin"
+
+# Column names of the one-line stat files (module ABI, see CONTRACT.md).
+TS_COLS_io_stat="reads writes failed_reads failed_writes invalid_io notify_free discarded"
+TS_COLS_mm_stat="orig_data_size compr_data_size mem_used_total mem_limit mem_used_max same_pages pages_compacted huge_pages huge_pages_since"
+TS_COLS_cluster_stat="cluster_size clusters_total clusters_free clusters_partial clusters_full"
+TS_COLS_debug_stat="deferred_frees pending_frees alloc_failures unwritten_reads"
+
+ts_log()  { echo "$*"; }
+# stderr, so that they also work inside $(...); run.sh merges both streams.
+ts_fail() { echo "FAIL: $*" >&2; exit 1; }
+ts_skip() { echo "SKIP: $*" >&2; exit 4; }
+
+# ts_assert DESCRIPTION CMD... : run CMD, fail the test with DESCRIPTION if it fails.
+ts_assert() {
+	local what=$1
+	shift
+	if "$@"; then
+		echo "ok: $what"
+	else
+		ts_fail "$what"
+	fi
+}
+
+# ts_expect_eq WHAT GOT WANT / ts_expect_le WHAT A B / ts_expect_ge WHAT A B
+ts_expect_eq() { [ "$2" = "$3" ] || ts_fail "$1: got '$2', want '$3'"; echo "ok: $1 = $2"; }
+ts_expect_le() { [ "$2" -le "$3" ] || ts_fail "$1: $2 > $3"; echo "ok: $1: $2 <= $3"; }
+ts_expect_ge() { [ "$2" -ge "$3" ] || ts_fail "$1: $2 < $3"; echo "ok: $1: $2 >= $3"; }
+
+ts_need_bin() {
+	local b
+	for b in "$@"; do
+		[ -x "$TS_BIN/$b" ] || ts_fail "$TS_BIN/$b missing: run 'make -C selftests' on the host"
+	done
+}
+
+# ---- module and devices -------------------------------------------------
+
+ts_load() {	# ts_load [module params...]
+	[ -n "${TIERSWAP_KO:-}" ] || ts_fail "TIERSWAP_KO is not set"
+	[ -f "$TIERSWAP_KO" ] || ts_fail "TIERSWAP_KO=$TIERSWAP_KO does not exist"
+	insmod "$TIERSWAP_KO" "$@" || ts_fail "insmod $TIERSWAP_KO $* failed"
+	ts_wait_path /dev/tierswap0 10 || ts_fail "/dev/tierswap0 did not appear after insmod"
+}
+
+# Swap off every tierswap device, then unload the module. Returns non-zero
+# if the module is still loaded afterwards.
+ts_unload() {
+	local dev
+	for dev in $(awk '$1 ~ /^\/dev\/tierswap/ {print $1}' /proc/swaps); do
+		swapoff "$dev" || echo "cleanup: swapoff $dev failed"
+	done
+	if grep -q '^tierswap ' /proc/modules; then
+		rmmod tierswap || { echo "cleanup: rmmod tierswap failed"; return 1; }
+	fi
+	return 0
+}
+
+ts_wait_path() {	# ts_wait_path PATH SECONDS
+	local i
+	for ((i = 0; i < $2 * 10; i++)); do
+		[ -e "$1" ] && return 0
+		sleep 0.1
+	done
+	return 1
+}
+
+ts_disksize() {	# ts_disksize DEV SIZE
+	echo "$2" > "/sys/block/$1/disksize" || ts_fail "setting $1 disksize to $2 failed"
+}
+
+ts_mkswap_on() {	# ts_mkswap_on DEV [swapon options...]
+	local dev=$1
+	shift
+	mkswap "/dev/$dev" > /dev/null || ts_fail "mkswap /dev/$dev failed"
+	swapon "$@" "/dev/$dev" || ts_fail "swapon $* /dev/$dev failed"
+	grep -q "^/dev/$dev " /proc/swaps || ts_fail "/dev/$dev not in /proc/swaps after swapon"
+}
+
+# Make sure no swap other than tierswap is active (tests count on pswpin/out).
+ts_swapoff_all() {
+	swapoff -a || true
+	local n
+	n=$(awk 'NR > 1' /proc/swaps | wc -l)
+	[ "$n" -eq 0 ] || ts_fail "swap still active after swapoff -a: $(cat /proc/swaps)"
+}
+
+# ---- stats --------------------------------------------------------------
+
+# ts_stat DEV FILE COLUMN: one column of a tierswap stat file, by name.
+ts_stat() {
+	local cols line i=0 c
+	cols=TS_COLS_$2
+	if [ "$2" = debug_stat ]; then
+		line=$(sed -n 2p "/sys/block/$1/debug_stat")
+	else
+		line=$(cat "/sys/block/$1/$2")
+	fi
+	for c in ${!cols}; do
+		i=$((i + 1))
+		if [ "$c" = "$3" ]; then
+			echo "$line" | awk -v i="$i" '{ print $i }'
+			return 0
+		fi
+	done
+	ts_fail "ts_stat: no column $3 in $2"
+}
+
+# ts_show_stats DEV [LABEL]: print every stat file with column names.
+ts_show_stats() {
+	local f cols line names vals i out
+	for f in io_stat mm_stat cluster_stat debug_stat; do
+		[ -r "/sys/block/$1/$f" ] || continue
+		cols=TS_COLS_$f
+		if [ "$f" = debug_stat ]; then
+			line=$(sed -n 2p "/sys/block/$1/$f")
+		else
+			line=$(cat "/sys/block/$1/$f")
+		fi
+		read -r -a names <<< "${!cols}"
+		read -r -a vals <<< "$line"
+		out=
+		for ((i = 0; i < ${#names[@]} || i < ${#vals[@]}; i++)); do
+			out+=" ${names[i]:-?}=${vals[i]:-?}"
+		done
+		echo "${2:+$2 }$1/$f:$out"
+	done
+}
+
+ts_vmstat() { awk -v k="$1" '$1 == k { print $2 }' /proc/vmstat; }
+ts_meminfo_kb() { awk -v k="$1:" '$1 == k { print $2 }' /proc/meminfo; }
+
+# ts_wait_stat_le DEV FILE COL LIMIT SECONDS: poll until COL <= LIMIT.
+ts_wait_stat_le() {
+	local i v
+	for ((i = 0; i < $5 * 5; i++)); do
+		v=$(ts_stat "$1" "$2" "$3")
+		[ "$v" -le "$4" ] && return 0
+		sleep 0.2
+	done
+	echo "$1/$2 $3 still $v after $5 s (want <= $4)"
+	return 1
+}
+
+# ---- memory cgroups -----------------------------------------------------
+
+# ts_cg_create NAME MEMORY_MAX: a child cgroup with memory.max, unlimited swap.
+# Prints its path.
+ts_cg_create() {
+	local cg=$TS_CGROOT/$TS_CGPREFIX$1
+	grep -qw memory "$TS_CGROOT/cgroup.controllers" || ts_skip "no memory controller in cgroup2"
+	grep -qw memory "$TS_CGROOT/cgroup.subtree_control" ||
+		echo +memory > "$TS_CGROOT/cgroup.subtree_control" || ts_fail "cannot enable memory controller"
+	mkdir -p "$cg" || ts_fail "mkdir $cg"
+	echo "$2" > "$cg/memory.max" || ts_fail "memory.max=$2"
+	if [ -e "$cg/memory.swap.max" ]; then
+		echo max > "$cg/memory.swap.max"
+	fi
+	echo "$cg"
+}
+
+# ts_cg_run CGROUP CMD...: run CMD inside CGROUP (foreground).
+ts_cg_run() {
+	local cg=$1
+	shift
+	bash -c 'echo $$ > "$0/cgroup.procs" && exec "$@"' "$cg" "$@"
+}
+
+# Kill what is left in the test cgroups and remove them.
+ts_cg_cleanup() {
+	local cg i
+	for cg in "$TS_CGROOT/$TS_CGPREFIX"*; do
+		[ -d "$cg" ] || continue
+		echo max > "$cg/memory.max" 2>/dev/null || true
+		if [ -e "$cg/cgroup.kill" ]; then
+			echo 1 > "$cg/cgroup.kill" 2>/dev/null || true
+		else
+			xargs -r kill -9 < "$cg/cgroup.procs" 2>/dev/null || true
+		fi
+		for ((i = 0; i < 50; i++)); do
+			rmdir "$cg" 2>/dev/null && break
+			sleep 0.1
+		done
+		[ -d "$cg" ] && echo "cleanup: cannot remove $cg"
+	done
+	return 0
+}
+
+# ---- tracefs kprobes ----------------------------------------------------
+
+TS_TRACEFS=/sys/kernel/tracing
+
+# ts_have_symbol NAME: print the kallsyms name to probe for function NAME: NAME
+# itself, else a compiler clone (NAME.isra.0, NAME.constprop.0, ...) but never a
+# split-off part (NAME.cold, NAME.part.0). Fails if absent (inlined).
+ts_have_symbol() {
+	awk -v n="$1" '
+		$3 == n { exact = n }
+		index($3, n ".") == 1 && $3 !~ /\.(cold|part)/ && !clone { clone = $3 }
+		END { if (exact != "") print exact; else if (clone != "") print clone; else exit 1 }
+	' /proc/kallsyms
+}
+
+ts_kprobe_add() {	# ts_kprobe_add EVENT 'p|r' SYMBOL [FETCHARGS]
+	echo "$2:$TS_KPROBE_GROUP/$1 $3${4:+ $4}" >> "$TS_TRACEFS/kprobe_events" ||
+		ts_fail "cannot add kprobe $1 on $3"
+	echo 1 > "$TS_TRACEFS/events/$TS_KPROBE_GROUP/$1/enable"
+}
+
+ts_kprobe_hits() {	# ts_kprobe_hits EVENT: hit count since it was added
+	awk -v e="$1" '$1 == e { print $2 }' "$TS_TRACEFS/kprobe_profile"
+}
+
+ts_kprobe_cleanup() {
+	[ -e "$TS_TRACEFS/kprobe_events" ] || return 0
+	if [ -d "$TS_TRACEFS/events/$TS_KPROBE_GROUP" ]; then
+		echo 0 > "$TS_TRACEFS/events/$TS_KPROBE_GROUP/enable" 2>/dev/null || true
+	fi
+	grep "^[pr]:$TS_KPROBE_GROUP/" "$TS_TRACEFS/kprobe_events" 2>/dev/null |
+		while read -r def _; do
+			echo "-:${def#*:}" >> "$TS_TRACEFS/kprobe_events" || true
+		done
+	return 0
+}
+
+# ---- everything ---------------------------------------------------------
+
+# Undo whatever a test may have left: processes, cgroups, probes, loop
+# devices over /tmp/tierswap-*, swap, the module.
+ts_cleanup() {
+	local rc=0 loopdev file value
+	if [ -f "$TS_RESTORE" ]; then
+		while read -r file value; do
+			echo "$value" > "$file" || echo "cleanup: cannot restore $file to $value"
+		done < "$TS_RESTORE"
+	fi
+	ts_cg_cleanup
+	ts_kprobe_cleanup
+	for loopdev in $(awk '$1 ~ /^\/dev\/loop/ {print $1}' /proc/swaps); do
+		swapoff "$loopdev" || true
+	done
+	losetup -a 2>/dev/null | awk -F: '/\/tmp\/tierswap-/ {print $1}' | xargs -r -n1 losetup -d 2>/dev/null || true
+	ts_unload || rc=1
+	rm -rf /tmp/tierswap-* 2>/dev/null || true
+	return $rc
+}
+
+# ---- swap scenario scaffolding ------------------------------------------
+
+# ts_swap_begin DISKSIZE [swapon options...]: tierswap0 as the only swap.
+# Records TS_BASE_ORIG / TS_BASE_USED / TS_BASE_CLFREE (the state with only
+# mkswap's header page written) for ts_swap_end.
+ts_swap_begin() {
+	local size=$1
+	shift
+	ts_swapoff_all
+	ts_load
+	ts_disksize tierswap0 "$size"
+	ts_mkswap_on tierswap0 "$@"
+	ts_expect_eq "active swap devices" "$(awk 'NR > 1' /proc/swaps | wc -l)" 1
+	TS_BASE_ORIG=$(ts_stat tierswap0 mm_stat orig_data_size)
+	TS_BASE_USED=$(ts_stat tierswap0 mm_stat mem_used_total)
+	TS_BASE_CLFREE=$(ts_stat tierswap0 cluster_stat clusters_free)
+	# mkswap writes one 4 KiB header page (slot 0); nothing else is stored.
+	ts_expect_le "stored bytes after mkswap+swapon" "$TS_BASE_ORIG" 4096
+	ts_show_stats tierswap0 "after swapon:"
+}
+
+# ts_io_begin / ts_io_check: device I/O counted by io_stat must match the
+# kernel's pswpin/pswpout (tierswap is the only swap and nothing else does I/O
+# on it). Both count 4 KiB pages. Slack: 5% + 64 pages, for I/O the kernel
+# counts at submission (6.1 bio fallback) and per-CPU counter fuzz.
+ts_io_begin() {
+	TS_IO_IN=$(ts_vmstat pswpin)
+	TS_IO_OUT=$(ts_vmstat pswpout)
+	TS_IO_RD=$(ts_stat tierswap0 io_stat reads)
+	TS_IO_WR=$(ts_stat tierswap0 io_stat writes)
+	TS_IO_THP=$(ts_vmstat thp_swpout)
+	TS_IO_THPF=$(ts_vmstat thp_swpout_fallback)
+}
+ts_io_check() {
+	local din dout drd dwr
+	din=$(($(ts_vmstat pswpin) - TS_IO_IN))
+	dout=$(($(ts_vmstat pswpout) - TS_IO_OUT))
+	drd=$(($(ts_stat tierswap0 io_stat reads) - TS_IO_RD))
+	dwr=$(($(ts_stat tierswap0 io_stat writes) - TS_IO_WR))
+	echo "pswpin +$din pswpout +$dout; io_stat reads +$drd writes +$dwr;" \
+		"thp_swpout +$(($(ts_vmstat thp_swpout) - TS_IO_THP))" \
+		"thp_swpout_fallback +$(($(ts_vmstat thp_swpout_fallback) - TS_IO_THPF))"
+	ts_expect_ge "pswpout delta" "$dout" 1
+	ts_expect_ge "pswpin delta" "$din" 1
+	ts_approx "io_stat writes vs pswpout" "$dwr" "$dout"
+	ts_approx "io_stat reads vs pswpin" "$drd" "$din"
+}
+ts_approx() {	# ts_approx WHAT GOT WANT: |GOT-WANT| <= WANT/20 + 64
+	local d=$(($2 - $3))
+	[ "$d" -lt 0 ] && d=$((-d))
+	[ "$d" -le $(($3 / 20 + 64)) ] || ts_fail "$1: $2 vs $3 (differ by $d)"
+	echo "ok: $1: $2 ~ $3"
+}
+
+# ts_wait_freed SECONDS: after the swapping processes exited, stored data drops
+# to (nearly) the header. Slack 2 MiB: 6.1/6.12 hand freed slots to the device in
+# per-CPU batches of 64, and swap-cache pages the exit could not lock keep their
+# slot until reclaim.
+ts_wait_freed() {
+	ts_wait_stat_le tierswap0 mm_stat orig_data_size $((TS_BASE_ORIG + (2 << 20))) "$1" ||
+		ts_fail "stored data not freed after the processes exited"
+	echo "ok: stored data back to $(ts_stat tierswap0 mm_stat orig_data_size) bytes"
+}
+
+# ts_swap_end: swapoff reads everything back and frees every slot, so what is
+# stored is again exactly mkswap's header page and no cluster is left in use.
+ts_swap_end() {
+	swapoff /dev/tierswap0 || ts_fail "swapoff /dev/tierswap0 failed"
+	ts_show_stats tierswap0 "after swapoff:"
+	ts_expect_eq "stored bytes after swapoff (header only)" \
+		"$(ts_stat tierswap0 mm_stat orig_data_size)" "$TS_BASE_ORIG"
+	ts_expect_eq "clusters_free after swapoff" \
+		"$(ts_stat tierswap0 cluster_stat clusters_free)" "$TS_BASE_CLFREE"
+	ts_expect_le "mem_used_total after swapoff (bytes)" \
+		"$(ts_stat tierswap0 mm_stat mem_used_total)" $((TS_BASE_USED + (1 << 20)))
+}
+
+# ts_swaptest_in_cg NAME MEMORY_MAX SWAPTEST_ARGS...: run swaptest in a fresh cgroup.
+ts_swaptest_in_cg() {
+	local cg name=$1 max=$2 rc=0
+	shift 2
+	cg=$(ts_cg_create "$name" "$max")
+	ts_cg_run "$cg" "$TS_BIN/swaptest" "$@" || rc=$?
+	echo "$name: memory.events: $(tr '\n' ' ' < "$cg/memory.events")"
+	rmdir "$cg" 2>/dev/null || true
+	[ "$rc" -eq 0 ] || ts_fail "swaptest $* in memory.max=$max exited $rc"
+	echo "ok: swaptest $* in memory.max=$max"
+}
