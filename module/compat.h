@@ -17,6 +17,7 @@
 
 #include <linux/blkdev.h>
 #include <linux/device.h>
+#include <linux/zsmalloc.h>
 
 /* 6.11: queue_limits.features replaces queue flags; rw_page is gone (6.3). */
 #ifdef BLK_FEAT_SYNCHRONOUS
@@ -101,6 +102,65 @@ static inline void ts_rw_page_acct_end(struct block_device *bdev,
 				       enum req_op op, unsigned long start)
 {
 	bdev_end_io_acct(bdev, op, start);
+}
+#endif
+
+/*
+ * zsmalloc: 7.x takes a NUMA node in zs_malloc() and replaced the per-CPU
+ * zs_map_object() mapping with zs_obj_read_begin()/zs_obj_write().
+ * TS_HAVE_ZS_OBJ_API is set by Kbuild when zsmalloc.h declares them.
+ */
+#ifdef TS_HAVE_ZS_OBJ_API
+static inline unsigned long ts_zs_malloc(struct zs_pool *pool, size_t size,
+					 gfp_t gfp)
+{
+	return zs_malloc(pool, size, gfp, NUMA_NO_NODE);
+}
+
+static inline void ts_zs_write(struct zs_pool *pool, unsigned long handle,
+			       const void *src, size_t len)
+{
+	zs_obj_write(pool, handle, (void *)src, len);
+}
+
+/* @scratch: PAGE_SIZE bytes for an object that straddles two pages. */
+static inline const void *ts_zs_read_begin(struct zs_pool *pool,
+					   unsigned long handle, size_t len,
+					   void *scratch)
+{
+	return zs_obj_read_begin(pool, handle, len, scratch);
+}
+
+static inline void ts_zs_read_end(struct zs_pool *pool, unsigned long handle,
+				  size_t len, const void *mem)
+{
+	zs_obj_read_end(pool, handle, len, (void *)mem);
+}
+#else
+static inline unsigned long ts_zs_malloc(struct zs_pool *pool, size_t size,
+					 gfp_t gfp)
+{
+	return zs_malloc(pool, size, gfp);
+}
+
+static inline void ts_zs_write(struct zs_pool *pool, unsigned long handle,
+			       const void *src, size_t len)
+{
+	memcpy(zs_map_object(pool, handle, ZS_MM_WO), src, len);
+	zs_unmap_object(pool, handle);
+}
+
+static inline const void *ts_zs_read_begin(struct zs_pool *pool,
+					   unsigned long handle, size_t len,
+					   void *scratch)
+{
+	return zs_map_object(pool, handle, ZS_MM_RO);
+}
+
+static inline void ts_zs_read_end(struct zs_pool *pool, unsigned long handle,
+				  size_t len, const void *mem)
+{
+	zs_unmap_object(pool, handle);
 }
 #endif
 

@@ -48,9 +48,14 @@ int ts_dev_init_storage(struct ts_dev *dev, u64 disksize)
 	int ret;
 
 	lockdep_assert_held(&dev->lock);
-	dev->store = ts_store_create();
-	if (!dev->store)
-		return -ENOMEM;
+	dev->store = ts_store_create(dev->disk->disk_name, dev->comp_ops,
+				     &dev->comp_params);
+	if (IS_ERR(dev->store)) {
+		ret = PTR_ERR(dev->store);
+		dev->store = NULL;
+		return ret;
+	}
+	ts_store_set_limit(dev->store, dev->mem_limit >> PAGE_SHIFT);
 	ret = ts_table_init(&dev->table, disksize >> PAGE_SHIFT,
 			    ts_release_slot, dev);
 	if (ret) {
@@ -129,6 +134,8 @@ static int ts_add(void)
 	}
 	dev->id = id;
 	mutex_init(&dev->lock);
+	dev->comp_ops = ts_comp_find(TS_DEFAULT_COMP);
+	dev->comp_params.level = TS_COMP_LEVEL_DEFAULT;
 	INIT_WORK(&dev->reap_work, ts_reap_work);
 
 	dev->disk = ts_alloc_disk();

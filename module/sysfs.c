@@ -169,7 +169,8 @@ static ssize_t mm_stat_show(struct device *d, struct device_attribute *attr,
 			    char *buf)
 {
 	struct ts_dev *dev = dev_of(d);
-	u64 orig = 0, stored = 0, used = 0, same = 0, raw = 0;
+	struct ts_store_stats st = {};
+	u64 orig = 0, stored = 0, used = 0, same = 0;
 	ssize_t ret;
 
 	mutex_lock(&dev->lock);
@@ -178,11 +179,12 @@ static ssize_t mm_stat_show(struct device *d, struct device_attribute *attr,
 		stored = atomic_long_read(&dev->table.stored_bytes);
 		used = ts_mem_used_bytes(dev);
 		same = atomic_long_read(&dev->table.same_slots);
-		raw = ts_store_raw_pages(dev->store);
+		ts_store_stats(dev->store, &st);
 	}
 	ret = sysfs_emit(buf, "%8llu %8llu %8llu %8llu %8llu %8llu %8llu %8llu %8llu\n",
-			 orig, stored, used, 0ULL, TS_STAT(dev, max_used_bytes),
-			 same, 0ULL, raw, TS_STAT(dev, huge_pages_since));
+			 orig, stored, used, dev->mem_limit,
+			 TS_STAT(dev, max_used_bytes), same, st.pages_compacted,
+			 st.huge_pages, TS_STAT(dev, huge_pages_since));
 	mutex_unlock(&dev->lock);
 	return ret;
 }
@@ -236,6 +238,139 @@ static ssize_t debug_stat_show(struct device *d, struct device_attribute *attr,
 }
 static DEVICE_ATTR_RO(debug_stat);
 
+/**
+ * DOC: comp_algorithm (read)
+ *
+ * The available compression algorithms, the one in use in brackets.
+ */
+static ssize_t comp_algorithm_show(struct device *d,
+				   struct device_attribute *attr, char *buf)
+{
+	struct ts_dev *dev = dev_of(d);
+	ssize_t ret;
+
+	mutex_lock(&dev->lock);
+	ret = ts_comp_list(buf, dev->comp_ops->name);
+	mutex_unlock(&dev->lock);
+	return ret;
+}
+
+/**
+ * DOC: comp_algorithm (write)
+ *
+ * Choose the algorithm by name before disksize is set; its parameters go
+ * back to the defaults.  -EINVAL for an unknown name, -EBUSY once the
+ * device is initialised.
+ */
+static ssize_t comp_algorithm_store(struct device *d,
+				    struct device_attribute *attr,
+				    const char *buf, size_t len)
+{
+	struct ts_dev *dev = dev_of(d);
+	const struct ts_comp_ops *ops = ts_comp_find(buf);
+	int ret = 0;
+
+	if (!ops)
+		return -EINVAL;
+	mutex_lock(&dev->lock);
+	if (dev->disksize) {
+		ret = -EBUSY;
+	} else {
+		dev->comp_ops = ops;
+		dev->comp_params.level = TS_COMP_LEVEL_DEFAULT;
+	}
+	mutex_unlock(&dev->lock);
+	return ret ? ret : len;
+}
+static DEVICE_ATTR_RW(comp_algorithm);
+
+/**
+ * DOC: algorithm_params (write)
+ *
+ * "level=N" for the current algorithm (lz4hc, zstd), before disksize.
+ * -EINVAL for anything else or a level out of the algorithm's range,
+ * -EBUSY once the device is initialised.
+ */
+static ssize_t algorithm_params_store(struct device *d,
+				      struct device_attribute *attr,
+				      const char *buf, size_t len)
+{
+	struct ts_dev *dev = dev_of(d);
+	int ret;
+
+	mutex_lock(&dev->lock);
+	if (dev->disksize)
+		ret = -EBUSY;
+	else
+		ret = ts_comp_parse_params(dev->comp_ops, buf, &dev->comp_params);
+	mutex_unlock(&dev->lock);
+	return ret ? ret : len;
+}
+static DEVICE_ATTR_WO(algorithm_params);
+
+/**
+ * DOC: mem_limit (read)
+ *
+ * Bytes of RAM the store may use; 0 means no limit.
+ */
+static ssize_t mem_limit_show(struct device *d, struct device_attribute *attr,
+			      char *buf)
+{
+	return sysfs_emit(buf, "%llu\n", READ_ONCE(dev_of(d)->mem_limit));
+}
+
+/**
+ * DOC: mem_limit (write)
+ *
+ * Bytes (K/M/G/T suffixes) of RAM the store may use, at any time; 0
+ * removes the limit.  Past it, writes fail and the swap core keeps the
+ * pages.  -EINVAL for garbage.
+ */
+static ssize_t mem_limit_store(struct device *d, struct device_attribute *attr,
+			       const char *buf, size_t len)
+{
+	struct ts_dev *dev = dev_of(d);
+	u64 limit;
+	int ret;
+
+	ret = ts_parse_size(buf, &limit);
+	if (ret)
+		return ret;
+	limit = round_up(limit, PAGE_SIZE);
+	mutex_lock(&dev->lock);
+	dev->mem_limit = limit;
+	if (dev->disksize)
+		ts_store_set_limit(dev->store, limit >> PAGE_SHIFT);
+	mutex_unlock(&dev->lock);
+	return len;
+}
+static DEVICE_ATTR_RW(mem_limit);
+
+/**
+ * DOC: compact (write)
+ *
+ * Writing 1 compacts the store's memory.  -EINVAL for any other value or
+ * before disksize is set.
+ */
+static ssize_t compact_store(struct device *d, struct device_attribute *attr,
+			     const char *buf, size_t len)
+{
+	struct ts_dev *dev = dev_of(d);
+	unsigned int val;
+	int ret = 0;
+
+	if (kstrtouint(buf, 10, &val) || val != 1)
+		return -EINVAL;
+	mutex_lock(&dev->lock);
+	if (dev->disksize)
+		ts_store_compact(dev->store);
+	else
+		ret = -EINVAL;
+	mutex_unlock(&dev->lock);
+	return ret ? ret : len;
+}
+static DEVICE_ATTR_WO(compact);
+
 static struct attribute *ts_disk_attrs[] = {
 	&dev_attr_disksize.attr,
 	&dev_attr_initstate.attr,
@@ -244,6 +379,10 @@ static struct attribute *ts_disk_attrs[] = {
 	&dev_attr_mm_stat.attr,
 	&dev_attr_cluster_stat.attr,
 	&dev_attr_debug_stat.attr,
+	&dev_attr_comp_algorithm.attr,
+	&dev_attr_algorithm_params.attr,
+	&dev_attr_mem_limit.attr,
+	&dev_attr_compact.attr,
 	NULL,
 };
 

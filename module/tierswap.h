@@ -5,7 +5,9 @@
  *   blk.c    block operations: bios, ->rw_page (6.1), slot free notify
  *   sysfs.c  /sys/block/tierswapN/ attributes
  *   cluster.c  slot table (clusters, lists, deferred frees)
- *   store.c    page contents
+ *   store.c    page contents: compression, zsmalloc, memory limit
+ *   comp.c     compression algorithms and per-CPU streams
+ *   backend_*.c  one compression library each
  */
 #ifndef TS_TIERSWAP_H
 #define TS_TIERSWAP_H
@@ -22,6 +24,7 @@
 #define TS_SECTORS_PER_SLOT		BIT(TS_SECTORS_PER_SLOT_SHIFT)
 #define TS_MAX_DISKSIZE			BIT_ULL(40)	/* 1 TiB */
 #define TS_MAX_DEVICES			256
+#define TS_DEFAULT_COMP			"lz4"
 
 /* Counters shown in io_stat and debug_stat (pages unless noted). */
 struct ts_stats {
@@ -47,6 +50,9 @@ struct ts_stats {
  * @claim: set under disk->open_mutex while reset or removal runs; open fails
  * @table: slot table, valid while @disksize != 0
  * @store: page store, valid while @disksize != 0
+ * @comp_ops: compression algorithm used from the next disksize on
+ * @comp_params: its parameters (algorithm_params)
+ * @mem_limit: bytes of store memory allowed; 0 for no limit
  * @reap_work: applies frees that free notify had to defer
  * @stats: counters
  */
@@ -58,6 +64,9 @@ struct ts_dev {
 	bool claim;
 	struct ts_table table;
 	struct ts_store *store;
+	const struct ts_comp_ops *comp_ops;
+	struct ts_comp_params comp_params;
+	u64 mem_limit;
 	struct work_struct reap_work;
 	struct ts_stats stats;
 };

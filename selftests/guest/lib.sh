@@ -51,9 +51,19 @@ ts_need_bin() {
 
 # ---- module and devices -------------------------------------------------
 
+# insmod does not resolve dependencies: load what modinfo says the module
+# needs (zsmalloc and compressors that are modules on this kernel).
+ts_load_deps() {
+	local deps
+	deps=$(modinfo -F depends "$TIERSWAP_KO" | tr ',' ' ')
+	# shellcheck disable=SC2086 # one word per module
+	[ -z "$deps" ] || modprobe -a $deps || ts_fail "modprobe $deps failed"
+}
+
 ts_load() {	# ts_load [module params...]
 	[ -n "${TIERSWAP_KO:-}" ] || ts_fail "TIERSWAP_KO is not set"
 	[ -f "$TIERSWAP_KO" ] || ts_fail "TIERSWAP_KO=$TIERSWAP_KO does not exist"
+	ts_load_deps
 	insmod "$TIERSWAP_KO" "$@" || ts_fail "insmod $TIERSWAP_KO $* failed"
 	ts_wait_path /dev/tierswap0 10 || ts_fail "/dev/tierswap0 did not appear after insmod"
 }
@@ -262,14 +272,23 @@ ts_cleanup() {
 
 # ---- swap scenario scaffolding ------------------------------------------
 
-# ts_swap_begin DISKSIZE [swapon options...]: tierswap0 as the only swap.
+# ts_swap_begin DISKSIZE [swapon options...]: tierswap0 as the only swap,
+# compressing with $TS_COMP (and $TS_COMP_PARAMS) if set, the default if not.
 # Records TS_BASE_ORIG / TS_BASE_USED / TS_BASE_CLFREE (the state with only
 # mkswap's header page written) for ts_swap_end.
 ts_swap_begin() {
 	local size=$1
 	shift
 	ts_swapoff_all
-	ts_load
+	grep -q '^tierswap ' /proc/modules || ts_load
+	if [ -n "${TS_COMP:-}" ]; then
+		echo "$TS_COMP" > /sys/block/tierswap0/comp_algorithm ||
+			ts_fail "comp_algorithm $TS_COMP refused"
+	fi
+	if [ -n "${TS_COMP_PARAMS:-}" ]; then
+		echo "$TS_COMP_PARAMS" > /sys/block/tierswap0/algorithm_params ||
+			ts_fail "algorithm_params $TS_COMP_PARAMS refused"
+	fi
 	ts_disksize tierswap0 "$size"
 	ts_mkswap_on tierswap0 "$@"
 	ts_expect_eq "active swap devices" "$(awk 'NR > 1' /proc/swaps | wc -l)" 1

@@ -23,6 +23,11 @@ check_device_abi() {	# check_device_abi DEV
 	check_mode "$d/mm_stat" 444
 	check_mode "$d/cluster_stat" 444
 	check_mode "$d/debug_stat" 444
+	check_mode "$d/comp_algorithm" 644
+	check_mode "$d/algorithm_params" 200
+	check_mode "$d/mem_limit" 644
+	check_mode "$d/compact" 200
+	grep -q '\[lz4\]' "$d/comp_algorithm" || ts_fail "$1 default algorithm is not lz4: $(cat "$d/comp_algorithm")"
 	ts_expect_eq "$1 initstate" "$(cat "$d/initstate")" 0
 	ts_expect_eq "$1 disksize" "$(cat "$d/disksize")" 0
 	ts_expect_eq "$1 io_stat columns" "$(wc -w < "$d/io_stat")" 7

@@ -15,11 +15,13 @@ GARBAGE=("abc" "-1" "18446744073709551616" "" "1P" "99999999999999999999999" "0x
 # STATE: one line summarising everything a refused write must not change.
 # Built with read builtins only: forks and execs are slow under TCG.
 get_state() {
-	local size init mm devs=(/sys/block/tierswap*)
+	local size init mm alg limit devs=(/sys/block/tierswap*)
 	read -r size < $D/disksize
 	read -r init < $D/initstate
 	read -r mm < $D/mm_stat
-	STATE="disksize=$size initstate=$init devices=${#devs[@]} mm_stat=$mm"
+	read -r alg < $D/comp_algorithm
+	read -r limit < $D/mem_limit
+	STATE="disksize=$size initstate=$init devices=${#devs[@]} mm_stat=$mm comp=$alg mem_limit=$limit"
 }
 
 # refuse ATTR VALUE [ERRNO...]: writing VALUE must fail (with one of ERRNOs if
@@ -55,6 +57,26 @@ done
 ts_expect_eq "initstate after refused disksize writes" "$(cat $D/initstate)" 0
 refuse $D/reset abc EINVAL
 
+# --- compression and memory attributes -------------------------------------
+for v in "${GARBAGE[@]}" lz5 "lz4 zstd" LZ4; do
+	refuse $D/comp_algorithm "$v" EINVAL
+done
+for v in "${GARBAGE[@]}" level=3 "level=" "level=x" "levels=3" "level=3 level=4"; do
+	refuse $D/algorithm_params "$v" EINVAL	# lz4 has no levels
+done
+"$TS_BIN/wr" $D/comp_algorithm zstd > /dev/null || ts_fail "choosing zstd failed"
+for v in level=23 level=99999999999 level=-99999999999 "level=1x" "level=0x3"; do
+	refuse $D/algorithm_params "$v" EINVAL
+done
+"$TS_BIN/wr" $D/algorithm_params level=5 > /dev/null || ts_fail "zstd level=5 refused"
+"$TS_BIN/wr" $D/comp_algorithm lz4 > /dev/null || ts_fail "choosing lz4 failed"
+for v in "${GARBAGE[@]}"; do
+	refuse $D/mem_limit "$v" EINVAL
+done
+for v in "${GARBAGE[@]}" 1; do
+	refuse $D/compact "$v" EINVAL	# 1 too: nothing to compact before disksize
+done
+
 # --- hot_add is read-only, hot_remove wants an existing id ----------------
 r=$("$TS_BIN/wr" $TS_CONTROL/hot_add 1 || true)
 [ "$r" != OK ] || ts_fail "write to read-only hot_add succeeded"
@@ -74,6 +96,8 @@ ts_expect_eq "disksize" "$(cat $D/disksize)" $((64 << 20))
 ts_expect_eq "initstate" "$(cat $D/initstate)" 1
 refuse $D/disksize 32M EBUSY
 refuse $D/disksize 64M EBUSY
+refuse $D/comp_algorithm zstd EBUSY
+refuse $D/algorithm_params level=3 EBUSY
 
 # --- never-written sectors read as zeros -----------------------------------
 unw0=$(ts_stat tierswap0 debug_stat unwritten_reads)
