@@ -1,7 +1,8 @@
 # SPDX-License-Identifier: GPL-2.0
 # tierswap: `make` builds tierswap.ko for the running kernel (or KDIR=...);
 # `make check` runs the whole test suite (native, then in QEMU on each of
-# KERNELS="6.1 6.12 7.2"); `make demo` runs the main job in a VM.
+# KERNELS="6.1 6.12 7.2"); `make demo` runs the main job in a VM;
+# `make bench` compares tierswap with zram and brd in the same VM boots.
 KDIR ?= /lib/modules/$(shell uname -r)/build
 KERNELS ?= 6.1 6.12 7.2
 
@@ -14,6 +15,7 @@ clean:
 	$(MAKE) -C $(KDIR) M=$(CURDIR) clean
 	$(MAKE) -C selftests/native clean
 	-$(MAKE) -C selftests clean
+	-$(MAKE) -C bench clean
 
 check:
 	KERNELS="$(KERNELS)" scripts/check.sh
@@ -21,4 +23,7 @@ check:
 demo:
 	scripts/demo.sh
 
-.PHONY: all modules clean check demo
+bench:
+	KERNELS="$(KERNELS)" scripts/bench.sh
+
+.PHONY: all modules clean check demo bench
