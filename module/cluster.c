@@ -214,6 +214,35 @@ void ts_slot_set(struct ts_table *t, struct ts_cluster *c, unsigned long slot,
 	ts_cluster_relist(t, c);
 }
 
+/**
+ * ts_slot_replace() - swap a slot's stored contents for another copy.
+ * @t: table
+ * @c: cluster of @slot, locked
+ * @slot: slot number
+ * @old_handle: the store handle the caller expects in @slot
+ * @new: entry to install; flags must include TS_SLOT_USED
+ *
+ * Used when the store moves a page (a staged page compressed in the
+ * background): if @slot still holds @old_handle, the old contents are
+ * released and @new installed, keeping the cluster's write time.
+ *
+ * Return: true if @slot held @old_handle and now holds @new.
+ */
+bool ts_slot_replace(struct ts_table *t, struct ts_cluster *c,
+		     unsigned long slot, unsigned long old_handle,
+		     const struct ts_slot *new)
+{
+	const struct ts_slot *s = &c->slots[ts_index_in(slot)];
+	unsigned long stamp = c->stamp;
+
+	if ((s->flags & (TS_SLOT_USED | TS_SLOT_SAME)) != TS_SLOT_USED ||
+	    s->handle != old_handle)
+		return false;
+	ts_slot_set(t, c, slot, new);
+	c->stamp = stamp;
+	return true;
+}
+
 /* Free @slot (discard, write-zeroes, reset); @c locked. */
 void ts_slot_clear(struct ts_table *t, struct ts_cluster *c,
 		   unsigned long slot)

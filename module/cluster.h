@@ -110,6 +110,9 @@ void ts_cluster_unlock(struct ts_cluster *c);
 const struct ts_slot *ts_slot_peek(struct ts_cluster *c, unsigned long slot);
 void ts_slot_set(struct ts_table *t, struct ts_cluster *c, unsigned long slot,
 		 const struct ts_slot *new);
+bool ts_slot_replace(struct ts_table *t, struct ts_cluster *c,
+		     unsigned long slot, unsigned long old_handle,
+		     const struct ts_slot *new);
 void ts_slot_clear(struct ts_table *t, struct ts_cluster *c,
 		   unsigned long slot);
 

@@ -145,6 +145,55 @@ static int test_overwrite_and_same(void)
 	return 0;
 }
 
+/* The store moving a page (offload): replace only what is still there. */
+static int test_replace(void)
+{
+	struct ts_table t;
+	long released = 0;
+	struct ts_slot staged, moved, newer, same = {
+		.handle = 0x1, .flags = TS_SLOT_USED | TS_SLOT_SAME };
+	struct ts_cluster *c;
+	unsigned long stamp;
+	bool ok;
+
+	CHECK(ts_table_init(&t, 512, release, &released) == 0);
+	staged = stored(4096);
+	put(&t, 3, staged);
+	stamp = t.clusters[0].stamp;
+	ts_shim_clock += 100;
+	moved = stored(1000);
+	c = ts_cluster_lock(&t, 3);
+	ok = ts_slot_replace(&t, c, 3, staged.handle, &moved);
+	ts_cluster_unlock(c);
+	CHECK(ok && released == 1);
+	CHECK(atomic_long_read(&t.stored_bytes) == 1000);
+	CHECK(atomic_long_read(&t.used_slots) == 1 && t.clusters[0].used == 1);
+	CHECK(t.clusters[0].stamp == stamp);	/* not a new write */
+
+	/* Overwritten since: the late copy must not land. */
+	newer = stored(10);
+	put(&t, 3, newer);
+	moved = stored(500);
+	c = ts_cluster_lock(&t, 3);
+	ok = ts_slot_replace(&t, c, 3, staged.handle, &moved);
+	ts_cluster_unlock(c);
+	CHECK(!ok && released == 2);
+	release(&released, &moved);		/* the caller frees its copy */
+	CHECK(atomic_long_read(&t.stored_bytes) == 10);
+
+	/* Freed, or same-filled with an equal word: no replacement either. */
+	c = ts_cluster_lock(&t, 3);
+	ts_slot_clear(&t, c, 3);
+	CHECK(!ts_slot_replace(&t, c, 3, newer.handle, &moved));
+	ts_slot_set(&t, c, 3, &same);
+	CHECK(!ts_slot_replace(&t, c, 3, 0x1, &moved));
+	ts_cluster_unlock(c);
+	CHECK(atomic_long_read(&t.used_slots) == 1);
+	ts_table_destroy(&t);
+	CHECK(released == 4 && live_blocks == 0);
+	return 0;
+}
+
 static int test_free_notify(void)
 {
 	struct ts_table t;
@@ -282,10 +331,11 @@ static void run(const char *name, int (*fn)(void))
 
 int main(void)
 {
-	printf("TAP version 13\n1..5\n");
+	printf("TAP version 13\n1..6\n");
 	run("cluster: init sizes, short last cluster, metadata <= 16 B/slot", test_init);
 	run("cluster: free/partial/full list moves", test_lists);
 	run("cluster: overwrite releases old contents, same-filled uses none", test_overwrite_and_same);
+	run("cluster: replace installs a moved copy only over the expected handle", test_replace);
 	run("cluster: free notify frees now or defers, never loses a later write", test_free_notify);
 	run("cluster: concurrent writers, readers and notifiers keep counts exact", test_concurrent);
 	return failures ? 1 : 0;
