@@ -4,9 +4,10 @@
  *
  * A page travels: submit_bio (or ->rw_page on 6.1) -> ts_write_slot() ->
  * same-filled check or ts_store_put() -> ts_slot_set() under the cluster
- * lock.  Reads look the slot up under the cluster lock and copy the page
- * out while holding it, so a concurrent overwrite or free cannot release
- * the storage underneath.  Never-written and freed slots read as zeros.
+ * lock -> ts_store_queue() (a staged page may now be compressed).  Reads
+ * look the slot up under the cluster lock and copy the page out while
+ * holding it, so a concurrent overwrite or free cannot release the storage
+ * underneath.  Never-written and freed slots read as zeros.
  *
  * Context: submit_bio and rw_page run in the submitter's process context,
  * often reclaim (PF_MEMALLOC): allocations are GFP_NOIO and may fail, which
@@ -76,15 +77,16 @@ static int ts_write_slot(struct ts_dev *dev, unsigned long slot,
 
 	if (ts_page_same_filled(src, &new.handle)) {
 		new.flags |= TS_SLOT_SAME;
-	} else if (ts_store_put(dev->store, src, &new.handle, &new.size)) {
+	} else if (ts_store_put(dev->store, src, slot, &new.handle,
+				&new.size)) {
 		atomic64_inc(&dev->stats.alloc_failures);
 		return -ENOMEM;
-	} else if (new.size == PAGE_SIZE) {
-		atomic64_inc(&dev->stats.huge_pages_since);
 	}
 	c = ts_cluster_lock(&dev->table, slot);
 	ts_slot_set(&dev->table, c, slot, &new);
 	ts_cluster_unlock(c);
+	if (!(new.flags & TS_SLOT_SAME))
+		ts_store_queue(dev->store, new.handle);
 	ts_update_max_used(dev);
 	return 0;
 }

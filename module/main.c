@@ -29,6 +29,20 @@ static void ts_release_slot(void *arg, const struct ts_slot *old)
 	ts_store_free(dev->store, old->handle, old->size);
 }
 
+/* The store compressed a staged page: install it if the slot kept it. */
+static bool ts_commit_slot(void *owner, unsigned long slot, unsigned long old,
+			   unsigned long handle, u32 size)
+{
+	struct ts_dev *dev = owner;
+	struct ts_slot new = { .handle = handle, .size = size,
+			       .flags = TS_SLOT_USED };
+	struct ts_cluster *c = ts_cluster_lock(&dev->table, slot);
+	bool done = ts_slot_replace(&dev->table, c, slot, old, &new);
+
+	ts_cluster_unlock(c);
+	return done;
+}
+
 /* RAM the device uses: stored pages plus the slot table. */
 u64 ts_mem_used_bytes(struct ts_dev *dev)
 {
@@ -45,11 +59,18 @@ u64 ts_mem_used_bytes(struct ts_dev *dev)
  */
 int ts_dev_init_storage(struct ts_dev *dev, u64 disksize)
 {
+	struct ts_store_config cfg = {
+		.ops = dev->comp_ops,
+		.params = dev->comp_params,
+		.stage_per_cpu = ts_stage_per_cpu(dev->staging_size),
+		.offload = dev->offload,
+		.commit = ts_commit_slot,
+		.owner = dev,
+	};
 	int ret;
 
 	lockdep_assert_held(&dev->lock);
-	dev->store = ts_store_create(dev->disk->disk_name, dev->comp_ops,
-				     &dev->comp_params);
+	dev->store = ts_store_create(dev->disk->disk_name, &cfg);
 	if (IS_ERR(dev->store)) {
 		ret = PTR_ERR(dev->store);
 		dev->store = NULL;
@@ -76,6 +97,7 @@ static void ts_dev_free_storage(struct ts_dev *dev)
 	if (dev->disksize) {
 		set_capacity_and_notify(dev->disk, 0);
 		cancel_work_sync(&dev->reap_work);
+		ts_store_flush(dev->store);	/* no commit after this */
 		ts_table_destroy(&dev->table);
 		ts_store_destroy(dev->store);
 		dev->store = NULL;
@@ -136,6 +158,9 @@ static int ts_add(void)
 	mutex_init(&dev->lock);
 	dev->comp_ops = ts_comp_find(TS_DEFAULT_COMP);
 	dev->comp_params.level = TS_COMP_LEVEL_DEFAULT;
+	dev->offload = true;
+	dev->staging_size = (u64)nr_cpu_ids * TS_STAGE_DEFAULT_PER_CPU *
+			    PAGE_SIZE;
 	INIT_WORK(&dev->reap_work, ts_reap_work);
 
 	dev->disk = ts_alloc_disk();

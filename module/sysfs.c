@@ -184,7 +184,7 @@ static ssize_t mm_stat_show(struct device *d, struct device_attribute *attr,
 	ret = sysfs_emit(buf, "%8llu %8llu %8llu %8llu %8llu %8llu %8llu %8llu %8llu\n",
 			 orig, stored, used, dev->mem_limit,
 			 TS_STAT(dev, max_used_bytes), same, st.pages_compacted,
-			 st.huge_pages, TS_STAT(dev, huge_pages_since));
+			 st.huge_pages, st.huge_pages_since);
 	mutex_unlock(&dev->lock);
 	return ret;
 }
@@ -371,6 +371,114 @@ static ssize_t compact_store(struct device *d, struct device_attribute *attr,
 }
 static DEVICE_ATTR_WO(compact);
 
+/**
+ * DOC: offload (read)
+ *
+ * 1 if writes are staged and compressed by background workers, 0 if the
+ * writer compresses them itself.
+ */
+static ssize_t offload_show(struct device *d, struct device_attribute *attr,
+			    char *buf)
+{
+	return sysfs_emit(buf, "%d\n", READ_ONCE(dev_of(d)->offload));
+}
+
+/**
+ * DOC: offload (write)
+ *
+ * "1"/"on" or "0"/"off", at any time.  Turning it off makes new writes
+ * compress inline; pages already staged still drain.  -EINVAL for
+ * anything else.
+ */
+static ssize_t offload_store(struct device *d, struct device_attribute *attr,
+			     const char *buf, size_t len)
+{
+	struct ts_dev *dev = dev_of(d);
+	bool on;
+
+	if (sysfs_streq(buf, "1") || sysfs_streq(buf, "on"))
+		on = true;
+	else if (sysfs_streq(buf, "0") || sysfs_streq(buf, "off"))
+		on = false;
+	else
+		return -EINVAL;
+	mutex_lock(&dev->lock);
+	dev->offload = on;
+	if (dev->disksize)
+		ts_store_set_offload(dev->store, on);
+	mutex_unlock(&dev->lock);
+	return len;
+}
+static DEVICE_ATTR_RW(offload);
+
+/**
+ * DOC: staging_size (read)
+ *
+ * Bytes of staging memory for the offload, all CPUs together.
+ */
+static ssize_t staging_size_show(struct device *d,
+				 struct device_attribute *attr, char *buf)
+{
+	return sysfs_emit(buf, "%llu\n", READ_ONCE(dev_of(d)->staging_size));
+}
+
+/**
+ * DOC: staging_size (write)
+ *
+ * Bytes (K/M/G suffixes) of staging memory, up to 1 GiB, before disksize
+ * is set; it is split evenly over the possible CPUs (rounded up to whole
+ * pages per CPU) and allocated with the device.  0 disables the offload.
+ * -EINVAL for garbage or more than 1 GiB, -EBUSY once initialised.
+ */
+static ssize_t staging_size_store(struct device *d,
+				  struct device_attribute *attr,
+				  const char *buf, size_t len)
+{
+	struct ts_dev *dev = dev_of(d);
+	u64 size;
+	int ret;
+
+	ret = ts_parse_size(buf, &size);
+	if (ret)
+		return ret;
+	if (size > TS_MAX_STAGING_SIZE)
+		return -EINVAL;
+	mutex_lock(&dev->lock);
+	if (dev->disksize)
+		ret = -EBUSY;
+	else
+		dev->staging_size = round_up(size, PAGE_SIZE);
+	mutex_unlock(&dev->lock);
+	return ret ? ret : len;
+}
+static DEVICE_ATTR_RW(staging_size);
+
+/**
+ * DOC: offload_stat (read)
+ *
+ * One line: staged inline drained dropped pending staging_pages retries
+ * staged_reads.  Pages since disksize, except pending (staged now) and
+ * staging_pages (capacity).
+ */
+static ssize_t offload_stat_show(struct device *d,
+				 struct device_attribute *attr, char *buf)
+{
+	struct ts_dev *dev = dev_of(d);
+	struct ts_store_stats st = {};
+	ssize_t ret;
+
+	mutex_lock(&dev->lock);
+	if (dev->disksize)
+		ts_store_stats(dev->store, &st);
+	ret = sysfs_emit(buf, "%8llu %8llu %8llu %8llu %8llu %8llu %8llu %8llu\n",
+			 st.stage.staged, st.inline_pages, st.stage.drained,
+			 st.stage.dropped, st.stage.pending, st.stage.capacity,
+			 st.stage.retries, st.stage.reads);
+	mutex_unlock(&dev->lock);
+	return ret;
+}
+static DEVICE_ATTR_RO(offload_stat);
+
 static struct attribute *ts_disk_attrs[] = {
 	&dev_attr_disksize.attr,
 	&dev_attr_initstate.attr,
@@ -383,6 +491,9 @@ static struct attribute *ts_disk_attrs[] = {
 	&dev_attr_algorithm_params.attr,
 	&dev_attr_mem_limit.attr,
 	&dev_attr_compact.attr,
+	&dev_attr_offload.attr,
+	&dev_attr_staging_size.attr,
+	&dev_attr_offload_stat.attr,
 	NULL,
 };
 

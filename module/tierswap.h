@@ -6,6 +6,7 @@
  *   sysfs.c  /sys/block/tierswapN/ attributes
  *   cluster.c  slot table (clusters, lists, deferred frees)
  *   store.c    page contents: compression, zsmalloc, memory limit
+ *   stage.c    compression offload: staging pages and workers
  *   comp.c     compression algorithms and per-CPU streams
  *   backend_*.c  one compression library each
  */
@@ -25,6 +26,8 @@
 #define TS_MAX_DISKSIZE			BIT_ULL(40)	/* 1 TiB */
 #define TS_MAX_DEVICES			256
 #define TS_DEFAULT_COMP			"lz4"
+#define TS_STAGE_DEFAULT_PER_CPU	256	/* pages: 1 MiB per CPU */
+#define TS_MAX_STAGING_SIZE		BIT_ULL(30)	/* 1 GiB */
 
 /* Counters shown in io_stat and debug_stat (pages unless noted). */
 struct ts_stats {
@@ -37,7 +40,6 @@ struct ts_stats {
 	atomic64_t discarded;		/* slots freed by discard/write-zeroes */
 	atomic64_t alloc_failures;	/* writes failed for lack of memory */
 	atomic64_t unwritten_reads;	/* reads of slots holding nothing */
-	atomic64_t huge_pages_since;	/* pages stored uncompressed, ever */
 	atomic64_t max_used_bytes;	/* mm_stat mem_used_max */
 };
 
@@ -53,6 +55,8 @@ struct ts_stats {
  * @comp_ops: compression algorithm used from the next disksize on
  * @comp_params: its parameters (algorithm_params)
  * @mem_limit: bytes of store memory allowed; 0 for no limit
+ * @offload: compress writes in background workers (staging)
+ * @staging_size: bytes of staging, all CPUs, from the next disksize on
  * @reap_work: applies frees that free notify had to defer
  * @stats: counters
  */
@@ -67,6 +71,8 @@ struct ts_dev {
 	const struct ts_comp_ops *comp_ops;
 	struct ts_comp_params comp_params;
 	u64 mem_limit;
+	bool offload;
+	u64 staging_size;
 	struct work_struct reap_work;
 	struct ts_stats stats;
 };
@@ -80,5 +86,11 @@ void ts_reap_work(struct work_struct *work);
 int ts_blk_init(void);
 void ts_blk_exit(void);
 u64 ts_mem_used_bytes(struct ts_dev *dev);
+
+/* Pages of staging per possible CPU for @bytes in all (0: none). */
+static inline unsigned int ts_stage_per_cpu(u64 bytes)
+{
+	return DIV_ROUND_UP_ULL(bytes >> PAGE_SHIFT, nr_cpu_ids);
+}
 
 #endif /* TS_TIERSWAP_H */
