@@ -20,6 +20,7 @@ TS_COLS_io_stat="reads writes failed_reads failed_writes invalid_io notify_free 
 TS_COLS_mm_stat="orig_data_size compr_data_size mem_used_total mem_limit mem_used_max same_pages pages_compacted huge_pages huge_pages_since"
 TS_COLS_cluster_stat="cluster_size clusters_total clusters_free clusters_partial clusters_full"
 TS_COLS_debug_stat="deferred_frees pending_frees alloc_failures unwritten_reads"
+TS_COLS_offload_stat="staged inline drained dropped pending staging_pages retries staged_reads"
 
 ts_log()  { echo "$*"; }
 # stderr, so that they also work inside $(...); run.sh merges both streams.
@@ -134,7 +135,7 @@ ts_stat() {
 # ts_show_stats DEV [LABEL]: print every stat file with column names.
 ts_show_stats() {
 	local f cols line names vals i out
-	for f in io_stat mm_stat cluster_stat debug_stat; do
+	for f in io_stat mm_stat cluster_stat debug_stat offload_stat; do
 		[ -r "/sys/block/$1/$f" ] || continue
 		cols=TS_COLS_$f
 		if [ "$f" = debug_stat ]; then
@@ -151,6 +152,9 @@ ts_show_stats() {
 		echo "${2:+$2 }$1/$f:$out"
 	done
 }
+
+# The kernel's nr_cpu_ids: one more than the highest possible CPU.
+ts_nr_cpu_ids() { echo $(($(sed 's/.*[-,]//' /sys/devices/system/cpu/possible) + 1)); }
 
 ts_vmstat() { awk -v k="$1" '$1 == k { print $2 }' /proc/vmstat; }
 ts_meminfo_kb() { awk -v k="$1:" '$1 == k { print $2 }' /proc/meminfo; }
@@ -273,7 +277,8 @@ ts_cleanup() {
 # ---- swap scenario scaffolding ------------------------------------------
 
 # ts_swap_begin DISKSIZE [swapon options...]: tierswap0 as the only swap,
-# compressing with $TS_COMP (and $TS_COMP_PARAMS) if set, the default if not.
+# compressing with $TS_COMP (and $TS_COMP_PARAMS) if set, the default if not,
+# with offload $TS_OFFLOAD (0 or 1) and staging $TS_STAGING if set.
 # Records TS_BASE_ORIG / TS_BASE_USED / TS_BASE_CLFREE (the state with only
 # mkswap's header page written) for ts_swap_end.
 ts_swap_begin() {
@@ -288,6 +293,13 @@ ts_swap_begin() {
 	if [ -n "${TS_COMP_PARAMS:-}" ]; then
 		echo "$TS_COMP_PARAMS" > /sys/block/tierswap0/algorithm_params ||
 			ts_fail "algorithm_params $TS_COMP_PARAMS refused"
+	fi
+	if [ -n "${TS_OFFLOAD:-}" ]; then
+		echo "$TS_OFFLOAD" > /sys/block/tierswap0/offload || ts_fail "offload $TS_OFFLOAD refused"
+	fi
+	if [ -n "${TS_STAGING:-}" ]; then
+		echo "$TS_STAGING" > /sys/block/tierswap0/staging_size ||
+			ts_fail "staging_size $TS_STAGING refused"
 	fi
 	ts_disksize tierswap0 "$size"
 	ts_mkswap_on tierswap0 "$@"
@@ -354,6 +366,18 @@ ts_swap_end() {
 		"$(ts_stat tierswap0 cluster_stat clusters_free)" "$TS_BASE_CLFREE"
 	ts_expect_le "mem_used_total after swapoff (bytes)" \
 		"$(ts_stat tierswap0 mm_stat mem_used_total)" $((TS_BASE_USED + (1 << 20)))
+	ts_offload_settled tierswap0
+}
+
+# ts_offload_settled DEV: once workers are done, every staged page was either
+# compressed (drained) or freed before it was (dropped); nothing is pending.
+ts_offload_settled() {
+	local staged drained dropped
+	ts_wait_stat_le "$1" offload_stat pending 0 30 || ts_fail "staged pages never drained"
+	staged=$(ts_stat "$1" offload_stat staged)
+	drained=$(ts_stat "$1" offload_stat drained)
+	dropped=$(ts_stat "$1" offload_stat dropped)
+	ts_expect_eq "$1 staged = drained + dropped" "$staged" $((drained + dropped))
 }
 
 # ts_swaptest_in_cg NAME MEMORY_MAX SWAPTEST_ARGS...: run swaptest in a fresh cgroup.

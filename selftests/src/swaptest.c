@@ -57,6 +57,9 @@ static const char usage_text[] =
 "  --nohuge               madvise(MADV_NOHUGEPAGE) on the buffer\n"
 "  --corrupt IDX          flip one byte of page IDX before verifying (in the\n"
 "                         child with --fork): self-test, must exit 1\n"
+"  --content KIND         mix (default: zero, same-filled, compressible and\n"
+"                         random pages), random (all incompressible) or\n"
+"                         compressible (all ~2:1)\n"
 "  -v, --verbose          print phase timings\n"
 "exit: 0 ok, 1 verification failed, 2 usage/setup error\n";
 
@@ -67,7 +70,8 @@ static struct {
 	bool fork, pause, expect_swap, nohuge, verbose;
 	uint64_t seed;
 	long corrupt;
-} opt = { .threads = 1, .seed = 1, .corrupt = -1 };
+	int content;			/* -1: mix, else every page is this kind */
+} opt = { .threads = 1, .seed = 1, .corrupt = -1, .content = -1 };
 
 static unsigned char *buf;	/* the test area */
 static uint8_t *gen;		/* current generation of each page */
@@ -125,6 +129,8 @@ static enum kind page_kind(size_t idx, uint8_t g)
 {
 	unsigned int h = page_key(idx, g) >> 60;	/* 0..15 */
 
+	if (opt.content >= 0)
+		return opt.content;
 	if (h < 2)
 		return K_ZERO;
 	if (h < 4)
@@ -380,6 +386,7 @@ static void parse_args(int argc, char **argv)
 		{ "seed", required_argument, NULL, 'S' },
 		{ "nohuge", no_argument, NULL, 'n' },
 		{ "corrupt", required_argument, NULL, 'c' },
+		{ "content", required_argument, NULL, 'C' },
 		{ "verbose", no_argument, NULL, 'v' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
@@ -396,12 +403,22 @@ static void parse_args(int argc, char **argv)
 		case 'S': opt.seed = strtoull(optarg, &end, 0); break;
 		case 'c': opt.corrupt = strtol(optarg, &end, 0); break;
 		case 'f': opt.fork = true; continue;
+		case 'C':
+			if (!strcmp(optarg, "mix"))
+				opt.content = -1;
+			else if (!strcmp(optarg, "random"))
+				opt.content = K_RANDOM;
+			else if (!strcmp(optarg, "compressible"))
+				opt.content = K_TEXT;
+			else
+				goto usage;
+			continue;
 		case 'p': opt.pause = true; continue;
 		case 'e': opt.expect_swap = true; continue;
 		case 'n': opt.nohuge = true; continue;
 		case 'v': opt.verbose = true; continue;
 		case 'h': fputs(usage_text, stdout); exit(0);
-		default: fputs(usage_text, stderr); exit(2);
+		default: goto usage;
 		}
 		if (*end) {
 			fprintf(stderr, "swaptest: bad number '%s'\n", optarg);
@@ -409,15 +426,17 @@ static void parse_args(int argc, char **argv)
 		}
 	}
 	if (optind != argc || !size_mib || !opt.threads || opt.threads > 256 ||
-	    opt.rounds > 200 || opt.seed >> 48 || opt.corrupt < -1) {
-		fputs(usage_text, stderr);
-		exit(2);
-	}
+	    opt.rounds > 200 || opt.seed >> 48 || opt.corrupt < -1)
+		goto usage;
 	opt.npages = size_mib * (1UL << 20) / PAGE;
 	if (opt.corrupt >= (long)opt.npages) {
 		fputs("swaptest: --corrupt beyond --size\n", stderr);
 		exit(2);
 	}
+	return;
+usage:
+	fputs(usage_text, stderr);
+	exit(2);
 }
 
 int main(int argc, char **argv)
@@ -444,9 +463,10 @@ int main(int argc, char **argv)
 		die("calloc");
 
 	read_vmstat(&in0, &out0);
-	say("swaptest: %zu pages (%zu MiB), %u thread(s), seed %" PRIu64 "%s%s, %u round(s)\n",
+	say("swaptest: %zu pages (%zu MiB), %u thread(s), seed %" PRIu64 "%s%s, %u round(s), %s content\n",
 	    opt.npages, opt.npages * PAGE >> 20, opt.threads, opt.seed,
-	    opt.fork ? ", fork" : "", opt.pause ? ", pause" : "", opt.rounds);
+	    opt.fork ? ", fork" : "", opt.pause ? ", pause" : "", opt.rounds,
+	    opt.content < 0 ? "mixed" : kind_name[opt.content]);
 
 	run_phase(P_FILL, 0, "fill+pageout");
 	/*

@@ -15,13 +15,16 @@ GARBAGE=("abc" "-1" "18446744073709551616" "" "1P" "99999999999999999999999" "0x
 # STATE: one line summarising everything a refused write must not change.
 # Built with read builtins only: forks and execs are slow under TCG.
 get_state() {
-	local size init mm alg limit devs=(/sys/block/tierswap*)
+	local size init mm alg limit off stg devs=(/sys/block/tierswap*)
 	read -r size < $D/disksize
 	read -r init < $D/initstate
 	read -r mm < $D/mm_stat
 	read -r alg < $D/comp_algorithm
 	read -r limit < $D/mem_limit
+	read -r off < $D/offload
+	read -r stg < $D/staging_size
 	STATE="disksize=$size initstate=$init devices=${#devs[@]} mm_stat=$mm comp=$alg mem_limit=$limit"
+	STATE+=" offload=$off staging_size=$stg"
 }
 
 # refuse ATTR VALUE [ERRNO...]: writing VALUE must fail (with one of ERRNOs if
@@ -76,6 +79,14 @@ done
 for v in "${GARBAGE[@]}" 1; do
 	refuse $D/compact "$v" EINVAL	# 1 too: nothing to compact before disksize
 done
+for v in "${GARBAGE[@]}" 2 yes true "on off" ON 01; do
+	refuse $D/offload "$v" EINVAL
+done
+for v in "${GARBAGE[@]}" 1025M 2G; do
+	refuse $D/staging_size "$v" EINVAL	# at most 1 GiB
+done
+"$TS_BIN/wr" $D/staging_size 5000 > /dev/null || ts_fail "staging_size 5000 refused"
+ts_expect_eq "staging_size 5000 rounded up to a page" "$(cat $D/staging_size)" 8192
 
 # --- hot_add is read-only, hot_remove wants an existing id ----------------
 r=$("$TS_BIN/wr" $TS_CONTROL/hot_add 1 || true)
@@ -98,6 +109,14 @@ refuse $D/disksize 32M EBUSY
 refuse $D/disksize 64M EBUSY
 refuse $D/comp_algorithm zstd EBUSY
 refuse $D/algorithm_params level=3 EBUSY
+refuse $D/staging_size 4M EBUSY
+ncpu=$(ts_nr_cpu_ids)	# 2 pages split over the possible CPUs, rounded up per CPU
+ts_expect_eq "offload_stat staging_pages from staging_size 8192" \
+	"$(ts_stat tierswap0 offload_stat staging_pages)" $((ncpu * ((2 + ncpu - 1) / ncpu)))
+for v in off 0 on 1; do
+	"$TS_BIN/wr" $D/offload "$v" > /dev/null || ts_fail "offload '$v' refused while initialised"
+done
+ts_expect_eq "offload after on/off at run time" "$(cat $D/offload)" 1
 
 # --- never-written sectors read as zeros -----------------------------------
 unw0=$(ts_stat tierswap0 debug_stat unwritten_reads)

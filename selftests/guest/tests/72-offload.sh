@@ -1,0 +1,121 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-2.0
+# Claim: with compression offloaded to workers, data stays exact while pages sit in staging:
+# fio overwrites, reads and trims staged slots with verify on; swap with incompressible, compressible
+# and mixed pages, and with offload switched on and off under load, reads back byte-exact; reset
+# and rmmod with pages still staged neither leak nor corrupt; every staged page ends drained or
+# dropped.
+# timeout: 900
+set -eu
+# shellcheck source=selftests/guest/lib.sh disable=SC2119
+. "$(dirname "$0")/../lib.sh"
+ts_need_bin swaptest
+D=/sys/block/tierswap0
+dev=/dev/tierswap0
+# zstd at its slowest level keeps the workers behind the writers, so that
+# reads, overwrites and trims find pages still staged.
+SLOW=(zstd level=22)
+
+fio_verify() {	# fio_verify NAME FIO_ARGS...: direct psync I/O on $dev, crc32c verified
+	local name=$1
+	shift
+	fio --name="$name" --filename=$dev --direct=1 --ioengine=psync --bs=4k \
+		--verify=crc32c --verify_fatal=1 --buffer_compress_percentage=50 --refill_buffers \
+		--output-format=terse "$@" > /tmp/tierswap-fio.out ||
+		{ cat /tmp/tierswap-fio.out; ts_fail "fio $name failed (verify error?)"; }
+	echo "ok: fio $name verified"
+}
+
+slow_device() {	# slow_device SIZE: tierswap0 with the slow compressor and offload on
+	echo "${SLOW[0]}" > $D/comp_algorithm
+	echo "${SLOW[1]}" > $D/algorithm_params
+	echo 1 > $D/offload
+	ts_disksize tierswap0 "$1"
+}
+
+zs_complaints() { dmesg | grep -ciE 'is not empty|non-empty class' || true; }
+
+ts_swapoff_all
+ts_load
+complaints0=$(zs_complaints)
+
+# --- raw device: overwrite, read back and trim pages while they are staged --
+slow_device 32M
+used0=$(ts_stat tierswap0 mm_stat mem_used_total)
+fio_verify overwrite --rw=randwrite --size=2M --norandommap --randrepeat=0 --io_size=12M \
+	--verify_backlog=16
+# Trims: write 8 MiB at 4M, then at once discard the second half of each of
+# its last three MiB (the pages written last are the likeliest to be staged).
+head -c 4M /dev/urandom | od -An -tx1 -v | head -c 8M > /tmp/tierswap-data	# ~2:1 text
+cp /tmp/tierswap-data /tmp/tierswap-want
+dropped0=$(ts_stat tierswap0 offload_stat dropped)
+dd if=/tmp/tierswap-data of=$dev bs=1M seek=4 oflag=direct status=none
+for mb in 11 10 9; do
+	blkdiscard -o $(((mb << 20) + (1 << 19))) -l $((1 << 19)) $dev || ts_fail "blkdiscard failed"
+	dd if=/dev/zero of=/tmp/tierswap-want bs=512K seek=$(((mb - 4) * 2 + 1)) count=1 \
+		conv=notrunc status=none
+done
+ts_expect_ge "staged pages trimmed before compression" \
+	$(($(ts_stat tierswap0 offload_stat dropped) - dropped0)) 1
+dd if=$dev of=/tmp/tierswap-got bs=1M skip=4 count=8 iflag=direct status=none
+cmp /tmp/tierswap-got /tmp/tierswap-want || ts_fail "written-then-trimmed range reads back wrong"
+echo "ok: trimmed pieces read zeros, the rest reads back as written"
+ts_show_stats tierswap0 "after fio:"
+ts_expect_ge "reads served from staging (staged_reads)" "$(ts_stat tierswap0 offload_stat staged_reads)" 1
+ts_expect_ge "staged pages overwritten or trimmed before compression (dropped)" \
+	"$(ts_stat tierswap0 offload_stat dropped)" 1
+ts_expect_ge "writes compressed inline when staging was full" \
+	"$(ts_stat tierswap0 offload_stat inline)" 1
+before=$(dd if=$dev bs=1M count=12 iflag=direct status=none | md5sum)
+ts_offload_settled tierswap0
+ts_expect_eq "contents after the workers compressed every staged page" \
+	"$(dd if=$dev bs=1M count=12 iflag=direct status=none | md5sum)" "$before"
+blkdiscard $dev || ts_fail "blkdiscard failed"
+ts_expect_eq "stored bytes after discarding everything" "$(ts_stat tierswap0 mm_stat orig_data_size)" 0
+ts_expect_eq "mem_used_total after discarding everything (no object leaked)" \
+	"$(ts_stat tierswap0 mm_stat mem_used_total)" "$used0"
+
+# --- reset and rmmod with pages still staged -------------------------------
+for how in reset rmmod; do
+	fio --name=fill --filename=$dev --direct=1 --rw=write --bs=64k --size=16M \
+		--buffer_compress_percentage=50 --refill_buffers --output-format=terse > /dev/null ||
+		ts_fail "fio fill failed"
+	pending=$(ts_stat tierswap0 offload_stat pending)
+	echo "$how with $pending pages staged"
+	ts_expect_ge "pages staged at $how" "$pending" 1
+	if [ $how = reset ]; then
+		echo 1 > $D/reset || ts_fail "reset with staged pages failed"
+		ts_expect_eq "offload_stat after reset" "$(ts_stat tierswap0 offload_stat staged)" 0
+		slow_device 32M
+		cmp -n $((32 << 20)) $dev /dev/zero || ts_fail "data survived reset"
+		echo "ok: device reads zeros after reset"
+	else
+		rmmod tierswap || ts_fail "rmmod with staged pages failed"
+	fi
+done
+ts_expect_eq "zsmalloc complaints about objects left at pool destruction" "$(zs_complaints)" "$complaints0"
+
+# --- swap: incompressible, compressible and mixed pages; offload toggled -----
+ts_load
+ts_swap_begin 128M
+ts_swaptest_in_cg offload-random 16M --size 32 --content random --expect-swap
+ts_expect_ge "pages stored raw (random content)" "$(ts_stat tierswap0 mm_stat huge_pages_since)" 1000
+ts_swaptest_in_cg offload-compressible 16M --size 32 --content compressible --expect-swap
+ts_swaptest_in_cg offload-mix 16M --size 32 --threads 2 --expect-swap
+staged0=$(ts_stat tierswap0 offload_stat staged)
+inline0=$(ts_stat tierswap0 offload_stat inline)
+(
+	while :; do
+		echo 0 > $D/offload; sleep 0.1
+		echo 1 > $D/offload; sleep 0.1
+	done
+) &
+toggler=$!
+rc=0
+( ts_swaptest_in_cg offload-toggle 16M --size 32 --rounds 3 --expect-swap ) || rc=$?
+kill $toggler; wait $toggler 2>/dev/null || true
+echo 1 > $D/offload
+[ $rc -eq 0 ] || ts_fail "swaptest failed while offload was switched on and off"
+ts_expect_ge "staged while toggling" $(($(ts_stat tierswap0 offload_stat staged) - staged0)) 1
+ts_expect_ge "inline while toggling" $(($(ts_stat tierswap0 offload_stat inline) - inline0)) 1
+ts_swap_end
