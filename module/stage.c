@@ -29,8 +29,16 @@
 #define TS_STAGE_GEN_SHIFT	(TS_STAGE_IDX_BITS + 1)
 #define TS_STAGE_GEN_MASK	(~0UL >> TS_STAGE_GEN_SHIFT)
 
-/* One more worker per this many queued pages, up to one per CPU. */
-#define TS_STAGE_PER_WORKER	16
+/*
+ * Waking a worker costs more than compressing a page, so writers wake
+ * workers once per TS_STAGE_BATCH queued pages (one more worker per batch
+ * waiting, up to one per online CPU), and a trickle of writes is picked
+ * up by a timer TS_STAGE_DELAY after the first page queued.  A worker
+ * takes up to TS_STAGE_GRAB pages per visit to the queue.
+ */
+#define TS_STAGE_BATCH		32
+#define TS_STAGE_DELAY		1		/* jiffies */
+#define TS_STAGE_GRAB		8
 #define TS_STAGE_RETRY_DELAY	(HZ / 50)
 
 struct ts_stage_entry {
@@ -61,7 +69,7 @@ struct ts_stage {
 	struct workqueue_struct *wq;
 	struct ts_stage_worker *workers;
 	unsigned int nr_workers;
-	struct delayed_work retry;
+	struct delayed_work later;	/* trickle pick-up and retries */
 
 	spinlock_t queue_lock;		/* queue, nr_queued */
 	struct list_head queue;
@@ -112,7 +120,7 @@ static struct ts_stage_entry *ts_stage_entry(struct ts_stage *sg,
 
 static void ts_stage_kick(struct ts_stage *sg, unsigned long queued)
 {
-	unsigned int i, want = 1 + (queued - 1) / TS_STAGE_PER_WORKER;
+	unsigned int i, want = max(1UL, queued / TS_STAGE_BATCH);
 
 	want = min(want, sg->nr_workers);
 	for (i = 0; i < want; i++)
@@ -129,29 +137,37 @@ static void ts_stage_recycle(struct ts_stage *sg, struct ts_stage_entry *e)
 	spin_unlock(&pool->lock);
 }
 
-static struct ts_stage_entry *ts_stage_dequeue(struct ts_stage *sg)
+/* Move up to TS_STAGE_GRAB entries from the queue's head to @batch. */
+static bool ts_stage_grab(struct ts_stage *sg, struct list_head *batch)
 {
-	struct ts_stage_entry *e;
+	struct ts_stage_entry *e, *next;
+	unsigned int n = 0;
 
 	spin_lock(&sg->queue_lock);
-	e = list_first_entry_or_null(&sg->queue, struct ts_stage_entry, node);
-	if (e) {
-		list_del(&e->node);
-		sg->nr_queued--;
+	list_for_each_entry_safe(e, next, &sg->queue, node) {
+		list_move_tail(&e->node, batch);
+		if (++n == TS_STAGE_GRAB)
+			break;
 	}
+	sg->nr_queued -= n;
 	spin_unlock(&sg->queue_lock);
-	return e;
+	return n;
 }
 
-/* Give @e back to the queue's head after a failed drain; retry later. */
-static void ts_stage_requeue(struct ts_stage *sg, struct ts_stage_entry *e)
+/* Give a failed drain's entries back to the queue's head; retry later. */
+static void ts_stage_requeue(struct ts_stage *sg, struct list_head *batch)
 {
+	struct ts_stage_entry *e;
+	unsigned int n = 0;
+
+	list_for_each_entry(e, batch, node)
+		n++;
 	spin_lock(&sg->queue_lock);
-	list_add(&e->node, &sg->queue);
-	sg->nr_queued++;
+	list_splice(batch, &sg->queue);
+	sg->nr_queued += n;
 	spin_unlock(&sg->queue_lock);
 	atomic64_inc(&sg->retries);
-	queue_delayed_work(sg->wq, &sg->retry, TS_STAGE_RETRY_DELAY);
+	queue_delayed_work(sg->wq, &sg->later, TS_STAGE_RETRY_DELAY);
 }
 
 static void ts_stage_work(struct work_struct *work)
@@ -160,31 +176,40 @@ static void ts_stage_work(struct work_struct *work)
 					   work)->sg;
 	unsigned int noio = memalloc_noio_save();
 	struct ts_stage_entry *e;
+	LIST_HEAD(batch);
 
-	while ((e = ts_stage_dequeue(sg))) {
-		if (atomic_read(&e->released)) {
-			atomic64_inc(&sg->dropped);
-		} else {
-			if (sg->drain(sg->arg, ts_stage_page(sg, e), e->key,
-				      ts_stage_mkhandle(sg, e)) == -ENOMEM) {
-				ts_stage_requeue(sg, e);
-				break;
+	while (ts_stage_grab(sg, &batch)) {
+		while ((e = list_first_entry_or_null(&batch,
+						     struct ts_stage_entry,
+						     node))) {
+			if (atomic_read(&e->released)) {
+				atomic64_inc(&sg->dropped);
+			} else {
+				if (sg->drain(sg->arg, ts_stage_page(sg, e),
+					      e->key, ts_stage_mkhandle(sg, e))) {
+					ts_stage_requeue(sg, &batch);
+					goto out;
+				}
+				atomic64_inc(&sg->drained);
+				/* drain() released it, or the owner had. */
+				if (WARN_ON_ONCE(!atomic_read(&e->released))) {
+					list_del(&e->node);
+					continue;	/* leak, never reuse */
+				}
 			}
-			atomic64_inc(&sg->drained);
-			/* drain() released it, or the owner had. */
-			if (WARN_ON_ONCE(!atomic_read(&e->released)))
-				continue;	/* leak it rather than reuse it */
+			list_del(&e->node);
+			ts_stage_recycle(sg, e);
 		}
-		ts_stage_recycle(sg, e);
 		cond_resched();
 	}
+out:
 	memalloc_noio_restore(noio);
 }
 
-static void ts_stage_retry(struct work_struct *work)
+static void ts_stage_later(struct work_struct *work)
 {
 	struct ts_stage *sg = container_of(to_delayed_work(work),
-					   struct ts_stage, retry);
+					   struct ts_stage, later);
 	unsigned long queued = READ_ONCE(sg->nr_queued);
 
 	if (queued)
@@ -237,7 +262,10 @@ void ts_stage_queue(struct ts_stage *sg, unsigned long handle)
 	list_add_tail(&e->node, &sg->queue);
 	queued = ++sg->nr_queued;
 	spin_unlock(&sg->queue_lock);
-	ts_stage_kick(sg, queued);
+	if (queued % TS_STAGE_BATCH == 0)
+		ts_stage_kick(sg, queued);
+	else if (queued == 1)
+		queue_delayed_work(sg->wq, &sg->later, TS_STAGE_DELAY);
 }
 
 /*
@@ -273,10 +301,10 @@ void ts_stage_flush(struct ts_stage *sg)
 {
 	unsigned int i;
 
-	cancel_delayed_work_sync(&sg->retry);
+	cancel_delayed_work_sync(&sg->later);
 	for (i = 0; i < sg->nr_workers; i++)
 		flush_work(&sg->workers[i].work);
-	cancel_delayed_work_sync(&sg->retry);
+	cancel_delayed_work_sync(&sg->later);
 }
 
 void ts_stage_stats(struct ts_stage *sg, struct ts_stage_stats *stats)
@@ -315,7 +343,7 @@ struct ts_stage *ts_stage_create(const char *name, unsigned int per_cpu,
 	sg->per_cpu = per_cpu;
 	spin_lock_init(&sg->queue_lock);
 	INIT_LIST_HEAD(&sg->queue);
-	INIT_DELAYED_WORK(&sg->retry, ts_stage_retry);
+	INIT_DELAYED_WORK(&sg->later, ts_stage_later);
 	sg->pools = kcalloc(nr_cpu_ids, sizeof(*sg->pools), GFP_KERNEL);
 	sg->entries = kvcalloc((size_t)nr_cpu_ids * per_cpu,
 			       sizeof(*sg->entries), GFP_KERNEL);
