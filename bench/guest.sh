@@ -11,6 +11,7 @@
 # Knobs (env): BENCH_REPS BENCH_DEVICES BENCH_ALGO BENCH_DEV_MB BENCH_FIO_RUNTIME
 #   BENCH_FIO_JOBS BENCH_NUMJOBS BENCH_SWAP_MB BENCH_SWAP_MAX_MB BENCH_PATTERNS
 #   BENCH_PASSES BENCH_VM_OPS BENCH_PARTS (fio swap)
+#   BENCH_OFFLOAD BENCH_STAGING (tierswap's offload and staging_size; default: its defaults)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 # shellcheck source=selftests/guest/lib.sh disable=SC2119
@@ -41,13 +42,15 @@ trap 'ts_cg_cleanup; dev_down || true' EXIT
 # emit JSON-FIELDS: one result line, with the current device's identity.
 emit() {
 	echo "$MARK {\"kernel\": \"$KERNEL\", \"rep\": $REP, \"device\": \"$DEVNAME\"," \
-		"\"algo\": \"$DEV_ALGO\", \"table_bytes\": $TABLE, $1}"
+		"\"algo\": \"$DEV_ALGO\", \"table_bytes\": $TABLE, \"staging_bytes\": $STAGING," \
+		"\"offload\": $OFFLOAD, $1}"
 }
 
 # dev_up NAME: create the device (DEV_MB, algorithm ALGO), set DEVNAME DEVPATH
-# SYSDIR DEV_ALGO and TABLE (tierswap's mem_used_total with nothing stored).
+# SYSDIR DEV_ALGO, TABLE (tierswap's mem_used_total with nothing stored),
+# STAGING (bytes of tierswap's staging memory) and OFFLOAD (0/1).
 dev_up() {
-	DEVNAME=$1 TABLE=0 DEV_ALGO=none SYSDIR=
+	DEVNAME=$1 TABLE=0 DEV_ALGO=none SYSDIR= STAGING=0 OFFLOAD=0
 	sync
 	echo 3 >/proc/sys/vm/drop_caches
 	case $DEVNAME in
@@ -58,8 +61,14 @@ dev_up() {
 			echo "$ALGO" >$SYSDIR/comp_algorithm
 			DEV_ALGO=$ALGO
 		fi
+		[ -z "${BENCH_OFFLOAD:-}" ] || echo "$BENCH_OFFLOAD" >$SYSDIR/offload
+		[ -z "${BENCH_STAGING:-}" ] || echo "$BENCH_STAGING" >$SYSDIR/staging_size
 		echo "${DEV_MB}M" >$SYSDIR/disksize
 		TABLE=$(awk '{ print $3 }' $SYSDIR/mm_stat)
+		if [ -e $SYSDIR/offload ]; then
+			OFFLOAD=$(cat $SYSDIR/offload)
+			STAGING=$(($(ts_stat tierswap0 offload_stat staging_pages) * 4096))
+		fi
 		;;
 	zram)
 		modprobe zram num_devices=1
@@ -90,6 +99,10 @@ dev_down() {
 }
 
 mm_stat() { if [ -n "$SYSDIR" ]; then xargs <"$SYSDIR/mm_stat"; fi; }
+# offload_stat: ', "offload_stat": "..."' for tierswap, nothing otherwise.
+offload_stat() {
+	if [ -e "$SYSDIR/offload_stat" ]; then echo ", \"offload_stat\": \"$(xargs <"$SYSDIR/offload_stat")\""; fi
+}
 
 # run_fio OUTPUT SECTION...: sections of bench/device.fio on DEVPATH, one fio run.
 run_fio() {
@@ -108,7 +121,7 @@ fio_session() {
 	done
 	run_fio "$OUT/fio.json" "${sections[@]}"
 	bench/fio-summary.py "$MARK" "$KERNEL" "$REP" "$DEVNAME" "$DEV_ALGO" "$OUT/fio.json"
-	[ -z "$SYSDIR" ] || emit "\"workload\": \"fio-data\", \"mm_stat\": \"$(mm_stat)\""
+	[ -z "$SYSDIR" ] || emit "\"workload\": \"fio-data\", \"mm_stat\": \"$(mm_stat)\"$(offload_stat)"
 }
 
 since() { awk -v a="$1" -v b="${2:-$(date +%s.%N)}" 'BEGIN { printf "%.3f", b - a }'; }

@@ -37,9 +37,11 @@ def rows():
                       ("swap data", lambda r: r["workload"].startswith("swap-"))):
         has = lambda r, sel=sel: sel(r) and r.get("mm_stat")
         out.append((f"{data} compression ratio", "x", "higher", has, lambda r: mm(r)[0] / mm(r)[1]))
+        # All RAM the device holds (pool, slot table, staging), then the
+        # pool alone: the fixed part weighs more the less is stored.
         out.append((f"{data} bytes/stored page", "B", "lower", has,
-                    lambda r: mm(r)[2] * 4096 / mm(r)[0]))
-        out.append((f"{data} bytes/page w/o table", "B", "lower", has,
+                    lambda r: (mm(r)[2] + r.get("staging_bytes", 0)) * 4096 / mm(r)[0]))
+        out.append((f"{data} bytes/page w/o fixed", "B", "lower", has,
                     lambda r: (mm(r)[2] - r["table_bytes"]) * 4096 / mm(r)[0]))
     return out
 
