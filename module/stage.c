@@ -69,6 +69,7 @@ struct ts_stage {
 	struct workqueue_struct *wq;
 	struct ts_stage_worker *workers;
 	unsigned int nr_workers;
+	unsigned long max_queued;	/* past this, writers compress inline */
 	struct delayed_work later;	/* trickle pick-up and retries */
 
 	spinlock_t queue_lock;		/* queue, nr_queued */
@@ -234,6 +235,8 @@ bool ts_stage_put(struct ts_stage *sg, const void *src, unsigned long key,
 	struct ts_stage_pool *pool = &sg->pools[raw_smp_processor_id()];
 	struct ts_stage_entry *e;
 
+	if (READ_ONCE(sg->nr_queued) >= sg->max_queued)
+		return false;	/* the workers are behind: help */
 	spin_lock(&pool->lock);
 	e = list_first_entry_or_null(&pool->free, struct ts_stage_entry, node);
 	if (e)
@@ -347,7 +350,9 @@ struct ts_stage *ts_stage_create(const char *name, unsigned int per_cpu,
 	sg->pools = kcalloc(nr_cpu_ids, sizeof(*sg->pools), GFP_KERNEL);
 	sg->entries = kvcalloc((size_t)nr_cpu_ids * per_cpu,
 			       sizeof(*sg->entries), GFP_KERNEL);
-	sg->nr_workers = num_online_cpus();
+	/* The writer keeps one CPU busy; the others can compress. */
+	sg->nr_workers = max(1U, num_online_cpus() - 1);
+	sg->max_queued = 2 * TS_STAGE_BATCH * sg->nr_workers;
 	sg->workers = kcalloc(sg->nr_workers, sizeof(*sg->workers),
 			      GFP_KERNEL);
 	sg->wq = alloc_workqueue("%s_stage", WQ_UNBOUND | WQ_MEM_RECLAIM, 0,
