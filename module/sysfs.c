@@ -324,7 +324,8 @@ static ssize_t mem_limit_show(struct device *d, struct device_attribute *attr,
  *
  * Bytes (K/M/G/T suffixes) of RAM the store may use, at any time; 0
  * removes the limit.  Past it, writes fail and the swap core keeps the
- * pages.  -EINVAL for garbage.
+ * pages.  -EINVAL for garbage or a value that does not round up to a
+ * page below 2^64.
  */
 static ssize_t mem_limit_store(struct device *d, struct device_attribute *attr,
 			       const char *buf, size_t len)
@@ -336,6 +337,8 @@ static ssize_t mem_limit_store(struct device *d, struct device_attribute *attr,
 	ret = ts_parse_size(buf, &limit);
 	if (ret)
 		return ret;
+	if (limit > round_down(U64_MAX, PAGE_SIZE))
+		return -EINVAL;		/* would round up past 2^64 to 0 */
 	limit = round_up(limit, PAGE_SIZE);
 	mutex_lock(&dev->lock);
 	dev->mem_limit = limit;

@@ -73,8 +73,8 @@ for v in level=23 level=99999999999 level=-99999999999 "level=1x" "level=0x3"; d
 done
 "$TS_BIN/wr" $D/algorithm_params level=5 > /dev/null || ts_fail "zstd level=5 refused"
 "$TS_BIN/wr" $D/comp_algorithm lz4 > /dev/null || ts_fail "choosing lz4 failed"
-for v in "${GARBAGE[@]}"; do
-	refuse $D/mem_limit "$v" EINVAL
+for v in "${GARBAGE[@]}" 18446744073709551615 18446744073709547521; do
+	refuse $D/mem_limit "$v" EINVAL	# the last two would round up past 2^64 to 0
 done
 for v in "${GARBAGE[@]}" 1; do
 	refuse $D/compact "$v" EINVAL	# 1 too: nothing to compact before disksize
