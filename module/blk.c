@@ -55,7 +55,8 @@ static int ts_read_slot(struct ts_dev *dev, unsigned long slot, void *dst)
 	return ret;
 }
 
-static void ts_update_max_used(struct ts_dev *dev)
+/* Raise mm_stat's mem_used_max to the current use if that is higher. */
+void ts_update_max_used(struct ts_dev *dev)
 {
 	u64 used = ts_mem_used_bytes(dev);
 	s64 max = atomic64_read(&dev->stats.max_used_bytes);

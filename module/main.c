@@ -40,6 +40,8 @@ static bool ts_commit_slot(void *owner, unsigned long slot, unsigned long old,
 	bool done = ts_slot_replace(&dev->table, c, slot, old, &new);
 
 	ts_cluster_unlock(c);
+	if (done)
+		ts_update_max_used(dev);
 	return done;
 }
 

@@ -86,6 +86,7 @@ void ts_reap_work(struct work_struct *work);
 int ts_blk_init(void);
 void ts_blk_exit(void);
 u64 ts_mem_used_bytes(struct ts_dev *dev);
+void ts_update_max_used(struct ts_dev *dev);
 
 /* Pages of staging per possible CPU for @bytes in all (0: none). */
 static inline unsigned int ts_stage_per_cpu(u64 bytes)
