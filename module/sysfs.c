@@ -57,6 +57,23 @@ static int ts_parse_size(const char *buf, u64 *out)
 	return 0;
 }
 
+/*
+ * A size attribute: ts_parse_size(), at most @max bytes, then rounded up
+ * to a whole page.
+ */
+static int ts_parse_pages(const char *buf, u64 max, u64 *out)
+{
+	u64 val;
+	int ret = ts_parse_size(buf, &val);
+
+	if (ret)
+		return ret;
+	if (val > max)
+		return -EINVAL;
+	*out = round_up(val, PAGE_SIZE);
+	return 0;
+}
+
 /**
  * DOC: disksize (read)
  *
@@ -87,12 +104,11 @@ static ssize_t disksize_store(struct device *d, struct device_attribute *attr,
 	u64 size;
 	int ret;
 
-	ret = ts_parse_size(buf, &size);
+	ret = ts_parse_pages(buf, TS_MAX_DISKSIZE, &size);
 	if (ret)
 		return ret;
-	if (!size || size > TS_MAX_DISKSIZE)
+	if (!size)
 		return -EINVAL;
-	size = round_up(size, PAGE_SIZE);
 
 	mutex_lock(&dev->lock);
 	if (dev->disksize)
@@ -334,12 +350,10 @@ static ssize_t mem_limit_store(struct device *d, struct device_attribute *attr,
 	u64 limit;
 	int ret;
 
-	ret = ts_parse_size(buf, &limit);
+	/* No limit value may round up past 2^64 to 0 (no limit). */
+	ret = ts_parse_pages(buf, round_down(U64_MAX, PAGE_SIZE), &limit);
 	if (ret)
 		return ret;
-	if (limit > round_down(U64_MAX, PAGE_SIZE))
-		return -EINVAL;		/* would round up past 2^64 to 0 */
-	limit = round_up(limit, PAGE_SIZE);
 	mutex_lock(&dev->lock);
 	dev->mem_limit = limit;
 	if (dev->disksize)
@@ -441,16 +455,14 @@ static ssize_t staging_size_store(struct device *d,
 	u64 size;
 	int ret;
 
-	ret = ts_parse_size(buf, &size);
+	ret = ts_parse_pages(buf, TS_MAX_STAGING_SIZE, &size);
 	if (ret)
 		return ret;
-	if (size > TS_MAX_STAGING_SIZE)
-		return -EINVAL;
 	mutex_lock(&dev->lock);
 	if (dev->disksize)
 		ret = -EBUSY;
 	else
-		dev->staging_size = round_up(size, PAGE_SIZE);
+		dev->staging_size = size;
 	mutex_unlock(&dev->lock);
 	return ret ? ret : len;
 }
