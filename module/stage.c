@@ -19,6 +19,7 @@
 #include <linux/sched/mm.h>
 #include <linux/slab.h>
 #include <linux/spinlock.h>
+#include <linux/vmalloc.h>
 #include <linux/workqueue.h>
 
 #include "stage.h"
@@ -51,7 +52,7 @@ struct ts_stage_entry {
 struct ts_stage_pool {
 	spinlock_t lock;		/* free */
 	struct list_head free;
-	void *pages;			/* per_cpu pages */
+	void *pages;			/* per_cpu pages, vmalloc'd */
 } ____cacheline_aligned_in_smp;
 
 struct ts_stage_worker {
@@ -370,8 +371,8 @@ struct ts_stage *ts_stage_create(const char *name, unsigned int per_cpu,
 		INIT_LIST_HEAD(&pool->free);
 		if (!cpu_possible(cpu))
 			continue;
-		pool->pages = kvmalloc_node((size_t)per_cpu * PAGE_SIZE,
-					    GFP_KERNEL, cpu_to_node(cpu));
+		pool->pages = vmalloc_node((size_t)per_cpu * PAGE_SIZE,
+					   cpu_to_node(cpu));
 		if (!pool->pages)
 			goto fail;
 		for (i = 0; i < per_cpu; i++)
@@ -396,7 +397,7 @@ void ts_stage_destroy(struct ts_stage *sg)
 	}
 	if (sg->pools)
 		for (cpu = 0; cpu < nr_cpu_ids; cpu++)
-			kvfree(sg->pools[cpu].pages);
+			vfree(sg->pools[cpu].pages);
 	kfree(sg->workers);
 	kvfree(sg->entries);
 	kfree(sg->pools);

@@ -26,7 +26,12 @@
 #define TS_MAX_DISKSIZE			BIT_ULL(40)	/* 1 TiB */
 #define TS_MAX_DEVICES			256
 #define TS_DEFAULT_COMP			"lz4"
-#define TS_STAGE_DEFAULT_PER_CPU	256	/* pages: 1 MiB per CPU */
+/*
+ * Pages of staging per CPU by default: the queue holds at most 64 pages
+ * per worker before writers compress inline (stage.c), so a writer rarely
+ * has more than that staged.
+ */
+#define TS_STAGE_DEFAULT_PER_CPU	64	/* 256 KiB */
 #define TS_MAX_STAGING_SIZE		BIT_ULL(30)	/* 1 GiB */
 
 /* Counters shown in io_stat and debug_stat (pages unless noted). */
