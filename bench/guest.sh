@@ -43,14 +43,19 @@ trap 'ts_cg_cleanup; dev_down || true' EXIT
 emit() {
 	echo "$MARK {\"kernel\": \"$KERNEL\", \"rep\": $REP, \"device\": \"$DEVNAME\"," \
 		"\"algo\": \"$DEV_ALGO\", \"table_bytes\": $TABLE, \"staging_bytes\": $STAGING," \
-		"\"offload\": $OFFLOAD, $1}"
+		"\"fixed_bytes\": $FIXED, \"offload\": $OFFLOAD, $1}"
 }
 
 # dev_up NAME: create the device (DEV_MB, algorithm ALGO), set DEVNAME DEVPATH
 # SYSDIR DEV_ALGO, TABLE (tierswap's mem_used_total with nothing stored),
-# STAGING (bytes of tierswap's staging memory) and OFFLOAD (0/1).
+# STAGING (bytes of tierswap's staging memory), OFFLOAD (0/1) and FIXED:
+# the growth of VmallocUsed over disksize, i.e. what initialising the device
+# allocated before storing anything (slot table or zram's table, staging,
+# per-CPU compression workspaces, worker stacks), measured the same way on
+# both devices.
 dev_up() {
-	DEVNAME=$1 TABLE=0 DEV_ALGO=none SYSDIR= STAGING=0 OFFLOAD=0
+	DEVNAME=$1 TABLE=0 DEV_ALGO=none SYSDIR= STAGING=0 OFFLOAD=0 FIXED=0
+	local v0
 	sync
 	echo 3 >/proc/sys/vm/drop_caches
 	case $DEVNAME in
@@ -63,7 +68,9 @@ dev_up() {
 		fi
 		[ -z "${BENCH_OFFLOAD:-}" ] || echo "$BENCH_OFFLOAD" >$SYSDIR/offload
 		[ -z "${BENCH_STAGING:-}" ] || echo "$BENCH_STAGING" >$SYSDIR/staging_size
+		v0=$(ts_meminfo_kb VmallocUsed)
 		echo "${DEV_MB}M" >$SYSDIR/disksize
+		FIXED=$((($(ts_meminfo_kb VmallocUsed) - v0) * 1024))
 		TABLE=$(awk '{ print $3 }' $SYSDIR/mm_stat)
 		if [ -e $SYSDIR/offload ]; then
 			OFFLOAD=$(cat $SYSDIR/offload)
@@ -77,7 +84,9 @@ dev_up() {
 		echo "$ALGO" >$SYSDIR/comp_algorithm
 		grep -q "\[$ALGO\]" $SYSDIR/comp_algorithm || ts_fail "zram: $ALGO not selected"
 		DEV_ALGO=$ALGO
+		v0=$(ts_meminfo_kb VmallocUsed)
 		echo "${DEV_MB}M" >$SYSDIR/disksize
+		FIXED=$((($(ts_meminfo_kb VmallocUsed) - v0) * 1024))
 		;;
 	brd)
 		modprobe brd rd_nr=1 rd_size=$((DEV_MB * 1024))

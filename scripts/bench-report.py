@@ -37,13 +37,20 @@ def rows():
                       ("swap data", lambda r: r["workload"].startswith("swap-"))):
         has = lambda r, sel=sel: sel(r) and r.get("mm_stat")
         out.append((f"{data} compression ratio", "x", "higher", has, lambda r: mm(r)[0] / mm(r)[1]))
-        # All RAM the device holds (pool, slot table, staging), then the
-        # pool alone: the fixed part weighs more the less is stored.
+        # The pool plus what the device allocated at disksize, measured the
+        # same way for both (VmallocUsed growth: tables, staging, per-CPU
+        # workspaces); then the pool alone.  The fixed part weighs more the
+        # less is stored.
         out.append((f"{data} bytes/stored page", "B", "lower", has,
-                    lambda r: (mm(r)[2] + r.get("staging_bytes", 0)) * 4096 / mm(r)[0]))
+                    lambda r: (pool(r) + r["fixed_bytes"]) * 4096 / mm(r)[0]))
         out.append((f"{data} bytes/page w/o fixed", "B", "lower", has,
-                    lambda r: (mm(r)[2] - r["table_bytes"]) * 4096 / mm(r)[0]))
+                    lambda r: pool(r) * 4096 / mm(r)[0]))
     return out
+
+
+def pool(r):
+    """Bytes in the compressed pool: mem_used_total without tierswap's table."""
+    return mm(r)[2] - r["table_bytes"]
 
 
 def mm(r):
