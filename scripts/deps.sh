@@ -11,7 +11,7 @@ set -euo pipefail
 [ $# -eq 0 ] || { usage; exit 2; }
 
 PKGS=(
-	qemu-system-x86 busybox-static cpio kmod util-linux # guest boot
+	qemu-system-x86 busybox-static cpio kmod util-linux procps # guest boot
 	fio stress-ng python3                               # guest tools (shared host root)
 	gcc make bc flex bison libelf-dev dwarves           # module + selftests build
 	binutils xz-utils zstd gzip                         # unpacking kernels

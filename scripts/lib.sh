@@ -4,7 +4,8 @@
 
 # shellcheck disable=SC2034 # used by the scripts that source this file
 REPO=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
-CACHE=${TIERSWAP_CACHE:-$HOME/.cache/tierswap}
+# ~ is the passwd home directory when $HOME is unset.
+CACHE=${TIERSWAP_CACHE:-${HOME:-~}/.cache/tierswap}
 ALL_KERNELS="6.1 6.12 7.2"
 
 log() { echo "[$(basename "$0")] $*" >&2; }

@@ -20,8 +20,7 @@ VM_TIMEOUT=${VM_TIMEOUT:-1200}
 KDIR=$CACHE/kernels/$S
 KVER=$(kver_of "$S")
 MODROOT=$KDIR/modroot
-# The host directory behind /lib/modules (on Debian 12 /lib -> usr/lib).
-HOST_MODDIR=$(readlink -f /lib/modules)
+MODPROBE=$(PATH=/usr/sbin:/sbin:$PATH command -v modprobe) || die "no modprobe (kmod) on the host"
 MARK="==vm-run-$$=="
 
 WORK=$(mktemp -d /tmp/vm-run.XXXXXX)
@@ -42,7 +41,7 @@ modules_for_9p() {
 write_cmd() {
 	local ko=$CACHE/build/$S/tierswap.ko
 	echo '#!/bin/bash'
-	echo "export PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin"
+	echo "export PATH=/run/vm-run/bin:/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin"
 	echo "export HOME=/root LANG=C.UTF-8 TERM=dumb"
 	echo "export TIERSWAP_KO=$(printf %q "$ko") TIERSWAP_SERIES=$S KVER=$KVER REPO=$(printf %q "$REPO")"
 	echo "cd $(printf %q "$REPO")"
@@ -61,6 +60,9 @@ write_init() {
 		mount -t proc proc /proc
 		mount -t sysfs sysfs /sys
 		mount -t devtmpfs devtmpfs /dev
+		# The initramfs has no /dev/console node (creating one needs
+		# CAP_MKNOD on the host): take the console from devtmpfs.
+		exec 0</dev/console 1>/dev/console 2>&1
 		mkdir -p /dev/pts /dev/shm
 		mount -t cgroup2 cgroup2 /sys/fs/cgroup
 		mount -t tracefs tracefs /sys/kernel/tracing
@@ -70,7 +72,6 @@ write_init() {
 		for d in proc sys dev; do mount --rbind /\$d /host/\$d; done
 		mount -t devpts -o newinstance,ptmxmode=0666 devpts /host/dev/pts
 		mount -t tmpfs tmpfs /host/dev/shm
-		mount --bind /host$MODROOT/lib/modules /host$HOST_MODDIR
 		# Keep the cache and the repo visible if a tmpfs below would hide them.
 		mount --bind /host$CACHE /keep/cache
 		mount --bind /host$REPO /keep/repo
@@ -80,8 +81,9 @@ write_init() {
 		mount -t tmpfs -o mode=700 tmpfs /host/root
 		[ -d /host$CACHE ] || { mkdir -p /host$CACHE && mount --bind /keep/cache /host$CACHE; }
 		[ -d /host$REPO ] || { mkdir -p /host$REPO && mount --bind /keep/repo /host$REPO; }
-		mkdir /host/run/vm-run
+		mkdir -p /host/run/vm-run/bin
 		cp /cmd.sh /host/run/vm-run/cmd.sh
+		cp /modprobe /host/run/vm-run/bin/modprobe
 		echo "$MARK start \$(cut -d' ' -f1 /proc/uptime)"
 		chroot /host /bin/bash /run/vm-run/cmd.sh
 		echo "$MARK exit \$?"
@@ -102,7 +104,6 @@ show_cmd_output() {
 stage=$WORK/initramfs
 mkdir -p "$stage"/{bin,dev,proc,sys,host,modules,keep/cache,keep/repo}
 cp /bin/busybox "$stage/bin/"
-mknod -m 600 "$stage/dev/console" c 5 1
 i=10
 for ko in $(modules_for_9p); do
 	cp "$ko" "$stage/modules/$i-$(basename "$ko")"
@@ -110,7 +111,9 @@ for ko in $(modules_for_9p); do
 done
 write_init >"$stage/init"
 write_cmd "$@" >"$stage/cmd.sh"
-chmod 755 "$stage/init" "$stage/cmd.sh"
+# modprobe in the guest: the host's, reading kernel S's modules.
+printf '#!/bin/sh\nexec %q -d %q "$@"\n' "$MODPROBE" "$MODROOT" >"$stage/modprobe"
+chmod 755 "$stage/init" "$stage/cmd.sh" "$stage/modprobe"
 (cd "$stage" && find . | cpio -o -H newc --quiet) >"$WORK/initrd.cpio"
 
 # One boot of the guest; sets qemu_rc.
