@@ -5,20 +5,33 @@
  *
  * usage: swapbench --size MiB [--pattern seq|rand|stride] [--passes N]
  *                  [--stride PAGES] [--sample K] [--seed N] [--mm-stat FILE]
+ *                  [--drain-stat FILE] [--drain-timeout SECONDS]
  *
  * 1. fill: mmap --size MiB (no THP) and write every page with text: half a
- *    page of random words (one of 1024 pre-made, with the page number stamped
- *    in), repeated once (50% repetition: compresses ~2x with lz4, per page).
+ *    page of random words (one of 1024 pre-made, chosen by a hash of the page
+ *    number and --seed), with a 16-byte stamp (page number, generation 0),
+ *    repeated once (50% repetition: compresses ~2x with lz4, per page).
  * 2. --passes passes over all pages in the pattern; each touch reads the
- *    page and writes 8 bytes into it (so it is dirty and swapped out again).
+ *    page, checks all of it against what was last written there (the text of
+ *    its number, the stamp of the previous generation), and writes the next
+ *    generation into both stamps (so it is dirty and swapped out again).
+ *    A page that does not match is counted in verify_errors (the first few
+ *    are described on stderr) and swapbench exits 1 after printing its JSON.
  * Every K-th touch (--sample) of a page whose PTE is a swap entry (checked in
  * /proc/self/pagemap just before, outside the timing) is timed with
  * clock_gettime around the first access: that covers the fault, swap-in
  * (device read/decompress or swap-cache hit), memcg charge and any direct
  * reclaim (= swap-out of other pages) the charge triggers.
+ * Then, with --drain-stat (tierswap's offload_stat), it polls until its
+ * pending column is 0 (at most --drain-timeout, 30 s) so that --mm-stat is
+ * read with nothing staged; if it never drains, it exits 1.
  * Prints one JSON object: wall_s (fill + passes), fill_s, pass_s, pswpin,
  * pswpout (/proc/vmstat deltas over the run), fault_n/mean/p50/p99 (us),
- * and the raw line of --mm-stat FILE read before exiting (pages still out).
+ * cpu_s (non-idle, non-iowait time of all CPUs from /proc/stat: user, nice,
+ * system, irq, softirq, steal, from before the fill to after the drain),
+ * verified_pages, verify_errors, drain_s, pending (offload_stat pending
+ * at the end, -1 without --drain-stat), and the raw line of --mm-stat FILE
+ * read before exiting (pages still out).
  */
 #define _GNU_SOURCE
 #include <errno.h>
@@ -36,6 +49,9 @@
 #define NWORDS 4096
 #define POOL 1024		/* distinct half pages of text */
 #define PM_SWAP (1ULL << 62)
+#define STAMP 16		/* bytes: page number, generation */
+#define MAX_REPORTS 5		/* mismatches described on stderr */
+#define PENDING_COL 5		/* offload_stat: staged inline drained dropped pending */
 
 static uint64_t rng = 88172645463325252ULL;
 
@@ -94,14 +110,102 @@ static void make_text(unsigned char *p, size_t len, char words[][12])
 	}
 }
 
-/* Page @i: a random half page from the pool, its number stamped in, repeated. */
+static uint64_t seedmix;
+
+/* Which half page of the pool page @i holds (fixed by @i and --seed). */
+static const unsigned char *text_of(unsigned long i, const unsigned char *pool)
+{
+	uint64_t z = (i + 1) * 0x9e3779b97f4a7c15ULL ^ seedmix;
+
+	z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ULL;
+	z = (z ^ (z >> 27)) * 0x94d049bb133111ebULL;
+	z ^= z >> 31;
+	return pool + (z % POOL) * (PAGE / 2);
+}
+
+/* Where page @i's stamp sits in each half. */
+static size_t stamp_off(unsigned long i)
+{
+	return STAMP * (i % 64);
+}
+
+/* Set generation @gen in both stamps of page @p (number @i). */
+static void stamp(unsigned char *p, unsigned long i, uint64_t gen)
+{
+	uint64_t st[2] = { i, gen };
+	size_t off = stamp_off(i);
+
+	memcpy(p + off, st, STAMP);
+	memcpy(p + PAGE / 2 + off, st, STAMP);
+}
+
+/* Page @i: its half page of text with its stamp (generation 0), repeated. */
 static void fill_page(unsigned char *p, unsigned long i, const unsigned char *pool)
 {
-	size_t half = PAGE / 2;
+	memcpy(p, text_of(i, pool), PAGE / 2);
+	memcpy(p + PAGE / 2, p, PAGE / 2);
+	stamp(p, i, 0);
+}
 
-	memcpy(p, pool + (xorshift() % POOL) * half, half);
-	memcpy(p + 8 * (i % 64), &i, sizeof(i));
-	memcpy(p + half, p, half);
+/*
+ * Does page @p (number @i) hold exactly what fill_page and stamp(@gen) wrote?
+ * Returns the offset of the first bad byte's 16-byte unit, or -1.
+ */
+static long check_page(const unsigned char *p, unsigned long i, uint64_t gen,
+		       const unsigned char *pool)
+{
+	const unsigned char *t = text_of(i, pool);
+	uint64_t st[2] = { i, gen };
+	size_t off = stamp_off(i), h, k;
+
+	for (h = 0; h < PAGE; h += PAGE / 2) {
+		if (memcmp(p + h, t, off) ||
+		    memcmp(p + h + off, st, STAMP) ||
+		    memcmp(p + h + off + STAMP, t + off + STAMP, PAGE / 2 - off - STAMP)) {
+			for (k = 0; k < PAGE / 2; k += STAMP) {
+				const void *want = k == off ? (const void *)st : t + k;
+
+				if (memcmp(p + h + k, want, STAMP))
+					return h + k;
+			}
+		}
+	}
+	return -1;
+}
+
+/* /proc/stat "cpu" line: user nice system irq softirq steal (not idle, iowait). */
+static long long cpu_busy_ticks(void)
+{
+	long long v[8] = { 0 };
+	FILE *f = fopen("/proc/stat", "r");
+	int n;
+
+	if (!f)
+		return -1;
+	n = fscanf(f, "cpu %lld %lld %lld %lld %lld %lld %lld %lld",
+		   &v[0], &v[1], &v[2], &v[3], &v[4], &v[5], &v[6], &v[7]);
+	fclose(f);
+	if (n != 8)
+		return -1;
+	return v[0] + v[1] + v[2] + v[5] + v[6] + v[7];
+}
+
+/* Column @col (1-based) of the one-line stat file @path, or -1. */
+static long long stat_col(const char *path, int col)
+{
+	long long v = -1;
+	FILE *f = fopen(path, "r");
+	int k;
+
+	if (!f)
+		return -1;
+	for (k = 0; k < col; k++)
+		if (fscanf(f, "%lld", &v) != 1) {
+			v = -1;
+			break;
+		}
+	fclose(f);
+	return v;
 }
 
 static void die(const char *what)
@@ -116,9 +220,13 @@ int main(int argc, char **argv)
 		{ "size", 1, 0, 's' }, { "pattern", 1, 0, 'p' },
 		{ "passes", 1, 0, 'n' }, { "stride", 1, 0, 't' },
 		{ "sample", 1, 0, 'k' }, { "seed", 1, 0, 'r' },
-		{ "mm-stat", 1, 0, 'm' }, { 0, 0, 0, 0 },
+		{ "mm-stat", 1, 0, 'm' }, { "drain-stat", 1, 0, 'd' },
+		{ "drain-timeout", 1, 0, 'T' }, { 0, 0, 0, 0 },
 	};
-	const char *pattern = "seq", *mmstat = NULL;
+	const char *pattern = "seq", *mmstat = NULL, *drainstat = NULL;
+	double drain_timeout = 30, drain_s = 0;
+	long long cpu0, cpu1, pending = -1;
+	unsigned long verified = 0, bad = 0;
 	unsigned long size_mb = 0, npages, i, j, stride = 16, sample = 8;
 	int passes = 1, c, pm;
 	size_t *order, nsamp = 0, cap;
@@ -135,11 +243,17 @@ int main(int argc, char **argv)
 		case 'n': passes = atoi(optarg); break;
 		case 't': stride = strtoul(optarg, NULL, 0); break;
 		case 'k': sample = strtoul(optarg, NULL, 0); break;
-		case 'r': rng ^= strtoull(optarg, NULL, 0) * 2654435761ULL; break;
+		case 'r':
+			seedmix = strtoull(optarg, NULL, 0) * 2654435761ULL;
+			rng ^= seedmix;
+			break;
 		case 'm': mmstat = optarg; break;
+		case 'd': drainstat = optarg; break;
+		case 'T': drain_timeout = atof(optarg); break;
 		default:
 			fprintf(stderr, "usage: %s --size MiB [--pattern seq|rand|stride] [--passes N]"
-				" [--stride PAGES] [--sample K] [--seed N] [--mm-stat FILE]\n", argv[0]);
+				" [--stride PAGES] [--sample K] [--seed N] [--mm-stat FILE]"
+				" [--drain-stat FILE] [--drain-timeout SECONDS]\n", argv[0]);
 			return 2;
 		}
 	}
@@ -208,6 +322,7 @@ int main(int argc, char **argv)
 
 	in0 = vmstat("pswpin");
 	out0 = vmstat("pswpout");
+	cpu0 = cpu_busy_ticks();
 	t0 = now();
 	for (i = 0; i < npages; i++)
 		fill_page(mem + i * PAGE, i, pool);
@@ -218,6 +333,7 @@ int main(int argc, char **argv)
 			volatile uint64_t *p = (uint64_t *)(mem + order[i] * PAGE);
 			uint64_t ent = 0, v;
 			double a, b;
+			long bo;
 
 			if (i % sample == 0 && nsamp < cap) {
 				if (pread(pm, &ent, sizeof(ent),
@@ -226,18 +342,36 @@ int main(int argc, char **argv)
 			}
 			if (ent & PM_SWAP) {
 				a = now();
-				v = p[(order[i] * 7) % (PAGE / 8)];
+				v = p[stamp_off(order[i]) / 8];
 				b = now();
 				lat[nsamp++] = (b - a) * 1e6;
 				sum += (b - a) * 1e6;
 			} else {
-				v = p[(order[i] * 7) % (PAGE / 8)];
+				v = p[stamp_off(order[i]) / 8];
 			}
-			p[((order[i] + c) * 13) % (PAGE / 8)] = v + 1;
+			bo = check_page((const unsigned char *)p, order[i], c, pool);
+			if (bo >= 0 || v != order[i]) {
+				if (bad++ < MAX_REPORTS)
+					fprintf(stderr, "swapbench: page %zu pass %d: wrong data at byte %ld\n",
+						order[i], c + 1, bo);
+			}
+			verified++;
+			stamp((unsigned char *)p, order[i], c + 1);
 		}
 	}
 	t2 = now();
 
+	if (drainstat) {
+		double d0 = now();
+		struct timespec ms = { 0, 10 * 1000 * 1000 };
+
+		while ((pending = stat_col(drainstat, PENDING_COL)) > 0 && now() - d0 < drain_timeout)
+			nanosleep(&ms, NULL);
+		drain_s = now() - d0;
+		if (pending != 0)
+			fprintf(stderr, "swapbench: %s: pending %lld after %.1f s\n", drainstat, pending, drain_s);
+	}
+	cpu1 = cpu_busy_ticks();
 	if (mmstat) {
 		FILE *f = fopen(mmstat, "r");
 
@@ -253,10 +387,15 @@ int main(int argc, char **argv)
 	       "\"wall_s\": %.3f, \"fill_s\": %.3f, \"pass_s\": %.3f, "
 	       "\"pswpin\": %ld, \"pswpout\": %ld, \"fault_n\": %zu, "
 	       "\"fault_mean_us\": %.2f, \"fault_p50_us\": %.2f, \"fault_p99_us\": %.2f, "
-	       "\"mm_stat\": \"%s\"}\n",
+	       "\"cpu_s\": %.3f, \"verified_pages\": %lu, \"verify_errors\": %lu, "
+	       "\"drain_s\": %.3f, \"pending\": %lld, \"mm_stat\": \"%s\"}\n",
 	       pattern, size_mb, passes, t2 - t0, t1 - t0, t2 - t1,
 	       vmstat("pswpin") - in0, vmstat("pswpout") - out0, nsamp,
 	       nsamp ? sum / nsamp : 0, nsamp ? lat[nsamp / 2] : 0,
-	       nsamp ? lat[nsamp * 99 / 100] : 0, line);
-	return 0;
+	       nsamp ? lat[nsamp * 99 / 100] : 0,
+	       cpu0 < 0 || cpu1 < 0 ? -1.0 : (double)(cpu1 - cpu0) / sysconf(_SC_CLK_TCK),
+	       verified, bad, drain_s, pending, line);
+	if (bad)
+		fprintf(stderr, "swapbench: %lu of %lu pages read back wrong\n", bad, verified);
+	return bad || (drainstat && pending != 0) || cpu0 < 0 || cpu1 < 0 ? 1 : 0;
 }
