@@ -8,6 +8,14 @@
 #   fio on the raw device (bench/device.fio), then its mm_stat (fio's data),
 #   swapbench (seq, rand, stride) and stress-ng --vm with the device as the
 #   only swap, in a cgroup with memory.max below the working set.
+# Every measurement has cpu_s: the non-idle, non-iowait time of all CPUs
+# (/proc/stat user nice system irq softirq steal) over the run.  mm_stat is
+# read only once tierswap's offload_stat pending is 0 (at most DRAIN_S).
+# Each part (fio, swap) of each device ends with a "health" line: the
+# device's io_stat failed_reads and failed_writes, and the part's errors
+# (fio or swapbench or stress-ng exiting non-zero, swapbench reading back
+# wrong data, staging that never drained).  A run that errored is kept,
+# with "errored": "<why>"; the report marks it.
 # Knobs (env): BENCH_REPS BENCH_DEVICES BENCH_ALGO BENCH_DEV_MB BENCH_FIO_RUNTIME
 #   BENCH_FIO_JOBS BENCH_NUMJOBS BENCH_SWAP_MB BENCH_SWAP_MAX_MB BENCH_PATTERNS
 #   BENCH_PASSES BENCH_VM_OPS BENCH_PARTS (fio swap)
@@ -30,6 +38,7 @@ PATTERNS=${BENCH_PATTERNS:-seq rand stride}
 PASSES=${BENCH_PASSES:-1}
 VM_OPS=${BENCH_VM_OPS:-2}
 PARTS=${BENCH_PARTS:-fio swap}
+DRAIN_S=30
 MARK=BENCH-JSON
 OUT=/tmp/bench
 KERNEL=${TIERSWAP_SERIES:-host}
@@ -43,7 +52,49 @@ trap 'ts_cg_cleanup; dev_down || true' EXIT
 emit() {
 	echo "$MARK {\"kernel\": \"$KERNEL\", \"rep\": $REP, \"device\": \"$DEVNAME\"," \
 		"\"algo\": \"$DEV_ALGO\", \"table_bytes\": $TABLE, \"staging_bytes\": $STAGING," \
-		"\"fixed_bytes\": $FIXED, \"offload\": $OFFLOAD, $1}"
+		"\"fixed_bytes\": $FIXED, \"offload\": $OFFLOAD, \"part\": \"$PART\", $1}"
+}
+
+# part_error WHY: note an error of the current part (reported in its health line).
+part_error() {
+	echo "bench: ERROR: rep $REP $DEVNAME $PART: $1" >&2
+	PART_ERRORS+=("$1")
+}
+
+# errored WHY: a part error, and ERR: the JSON field that marks the run errored.
+errored() {
+	part_error "$1"
+	ERR=", \"errored\": \"$1\""
+}
+
+# cpu_ticks: busy jiffies of all CPUs (user nice system irq softirq steal).
+cpu_ticks() { awk '$1 == "cpu" { print $2 + $3 + $4 + $7 + $8 + $9; exit }' /proc/stat; }
+cpu_s() { awk -v t="$(getconf CLK_TCK)" -v d=$(($2 - $1)) 'BEGIN { printf "%.3f", d / t }'; }
+
+# drain: wait until tierswap's staging is empty (nothing but tierswap has one).
+drain() {
+	[ -e "$SYSDIR/offload_stat" ] || return 0
+	ts_wait_stat_le "${SYSDIR##*/}" offload_stat pending 0 "$DRAIN_S" >&2
+}
+
+# health: the part's closing line: io_stat failed_reads/failed_writes
+# (tierswap: columns 3 and 4; zram: 1 and 2; brd has none) and its errors.
+health() {
+	local fr=null fw=null errs=""
+	case $DEVNAME in
+	tierswap)
+		fr=$(ts_stat tierswap0 io_stat failed_reads)
+		fw=$(ts_stat tierswap0 io_stat failed_writes)
+		;;
+	zram) read -r fr fw _ <"$SYSDIR/io_stat" ;;
+	esac
+	[ "$fr" = null ] || [ "$fr" -eq 0 ] || part_error "io_stat failed_reads $fr"
+	[ "$fw" = null ] || [ "$fw" -eq 0 ] || part_error "io_stat failed_writes $fw"
+	if [ ${#PART_ERRORS[@]} -gt 0 ]; then
+		errs=$(printf '"%s", ' "${PART_ERRORS[@]}")
+		errs=${errs%, }
+	fi
+	emit "\"workload\": \"health\", \"failed_reads\": $fr, \"failed_writes\": $fw, \"errors\": [$errs]"
 }
 
 # dev_up NAME: create the device (DEV_MB, algorithm ALGO), set DEVNAME DEVPATH
@@ -113,24 +164,36 @@ offload_stat() {
 	if [ -e "$SYSDIR/offload_stat" ]; then echo ", \"offload_stat\": \"$(xargs <"$SYSDIR/offload_stat")\""; fi
 }
 
-# run_fio OUTPUT SECTION...: sections of bench/device.fio on DEVPATH, one fio run.
+# run_fio OUTPUT CPULOG SECTION...: sections of bench/device.fio on DEVPATH,
+# one fio run, in $OUT (fio writes <job>.prerun.txt there); bench/cpustamp
+# appends each job's /proc/stat cpu lines to CPULOG.
 run_fio() {
-	local out=$1
-	shift
-	DEV=$DEVPATH SIZE=${DEV_MB}M RUNTIME=$FIO_RUNTIME fio "${@/#/--section=}" \
-		--output-format=json --output="$out" bench/device.fio >/dev/null
+	local out=$1 cpulog=$2 repo=$PWD
+	shift 2
+	rm -f "$cpulog"
+	(cd "$OUT" && DEV=$DEVPATH SIZE=${DEV_MB}M RUNTIME=$FIO_RUNTIME CPUSTAMP=$repo/bench/cpustamp \
+		CPULOG=$cpulog fio "${@/#/--section=}" --output-format=json --output="$out" \
+		"$repo/bench/device.fio" >/dev/null)
 }
 
 # fio_session: prefill, the FIO_JOBS x NUMJOBS jobs, in one fio run (its
-# start costs ~4 s under TCG); then mm_stat with the device full of fio data.
+# start costs ~4 s under TCG); then, once drained, mm_stat with the device
+# full of fio data.
 fio_session() {
-	local job nj sections=(prefill)
+	local job nj rc=0 sections=(prefill)
 	for job in $FIO_JOBS; do
 		for nj in $NUMJOBS; do sections+=("$job-j$nj"); done
 	done
-	run_fio "$OUT/fio.json" "${sections[@]}"
-	bench/fio-summary.py "$MARK" "$KERNEL" "$REP" "$DEVNAME" "$DEV_ALGO" "$OUT/fio.json"
-	[ -z "$SYSDIR" ] || emit "\"workload\": \"fio-data\", \"mm_stat\": \"$(mm_stat)\"$(offload_stat)"
+	run_fio "$OUT/fio.json" "$OUT/fio-cpu.log" "${sections[@]}" || rc=$?
+	[ "$rc" -eq 0 ] || part_error "fio exit $rc"
+	if ! bench/fio-summary.py "$MARK" "$KERNEL" "$REP" "$DEVNAME" "$DEV_ALGO" "$OUT/fio.json" \
+		"$OUT/fio-cpu.log" | sed "s/^$MARK {/$MARK {\"part\": \"$PART\", /"; then
+		part_error "no fio results"
+	fi
+	[ -n "$SYSDIR" ] || return 0
+	ERR=""
+	drain || errored "staging not drained in $DRAIN_S s"
+	emit "\"workload\": \"fio-data\", \"mm_stat\": \"$(mm_stat)\"$(offload_stat)$ERR"
 }
 
 since() { awk -v a="$1" -v b="${2:-$(date +%s.%N)}" 'BEGIN { printf "%.3f", b - a }'; }
@@ -138,28 +201,45 @@ vmstat_pair() { echo "$(ts_vmstat pswpin) $(ts_vmstat pswpout)"; }
 
 # swap_session: the device as the only swap; swapbench per pattern, then
 # stress-ng --vm, each in a fresh cgroup with memory.max=SWAP_MAX_MB.
+# swapbench verifies every page it reads back and exits 1 on a mismatch (or
+# when staging does not drain); it reads mm_stat itself after the drain,
+# while its pages are still swapped out.
 swap_session() {
-	local cg pat res in0 out0 in1 out1 t0 t1 i=0
+	local cg pat res rc in0 out0 in1 out1 t0 t1 c0 c1 i=0 drainopt=()
+	[ ! -e "$SYSDIR/offload_stat" ] ||
+		drainopt=(--drain-stat "$SYSDIR/offload_stat" --drain-timeout "$DRAIN_S")
 	mkswap "$DEVPATH" >/dev/null
 	swapon "$DEVPATH"
 	for pat in $PATTERNS; do
 		cg=$(ts_cg_create "bench$i" "${SWAP_MAX_MB}M")
 		i=$((i + 1))
+		rc=0 ERR=""
 		res=$(ts_cg_run "$cg" "$SWAPBENCH" --size "$SWAP_MB" --pattern "$pat" \
-			--passes "$PASSES" --seed "$REP" ${SYSDIR:+--mm-stat $SYSDIR/mm_stat})
+			--passes "$PASSES" --seed "$REP" ${SYSDIR:+--mm-stat $SYSDIR/mm_stat} "${drainopt[@]}") || rc=$?
 		rmdir "$cg"
-		res=${res#\{}
-		emit "\"workload\": \"swap-$pat\", \"memory_max_mb\": $SWAP_MAX_MB, ${res%\}}"
+		[ "$rc" -eq 0 ] || errored "swapbench --pattern $pat exit $rc"
+		case $res in
+		\{*\}) res=${res#\{} res="${res%\}}$ERR" ;;
+		*)
+			[ -n "$ERR" ] || errored "swapbench --pattern $pat printed no result"
+			res="\"pattern\": \"$pat\"$ERR"
+			;;
+		esac
+		emit "\"workload\": \"swap-$pat\", \"memory_max_mb\": $SWAP_MAX_MB, $res"
 	done
 	cg=$(ts_cg_create "bench$i" "${SWAP_MAX_MB}M")
+	rc=0 ERR=""
 	read -r in0 out0 <<<"$(vmstat_pair)"
+	c0=$(cpu_ticks)
 	t0=$(date +%s.%N)
 	ts_cg_run "$cg" stress-ng --temp-path /tmp --vm 1 --vm-bytes "${SWAP_MB}M" --vm-keep --vm-ops "$VM_OPS" \
-		--quiet >/dev/null
+		--verify --quiet >/dev/null || rc=$?
 	t1=$(date +%s.%N)
+	c1=$(cpu_ticks)
 	read -r in1 out1 <<<"$(vmstat_pair)"
 	rmdir "$cg"
-	emit "\"workload\": \"stress-ng-vm\", \"memory_max_mb\": $SWAP_MAX_MB, \"size_mb\": $SWAP_MB, \"vm_ops\": $VM_OPS, \"wall_s\": $(since "$t0" "$t1"), \"pswpin\": $((in1 - in0)), \"pswpout\": $((out1 - out0))"
+	[ "$rc" -eq 0 ] || errored "stress-ng exit $rc"
+	emit "\"workload\": \"stress-ng-vm\", \"memory_max_mb\": $SWAP_MAX_MB, \"size_mb\": $SWAP_MB, \"vm_ops\": $VM_OPS, \"wall_s\": $(since "$t0" "$t1"), \"pswpin\": $((in1 - in0)), \"pswpout\": $((out1 - out0)), \"cpu_s\": $(cpu_s "$c0" "$c1")$ERR"
 	swapoff "$DEVPATH"
 }
 
@@ -170,12 +250,14 @@ echo "bench: kernel $(uname -r) ($KERNEL), reps $REPS, devices ${DEVICES[*]}, al
 for ((REP = 1; REP <= REPS; REP++)); do
 	for ((d = 0; d < ${#DEVICES[@]}; d++)); do
 		name=${DEVICES[(d + REP - 1) % ${#DEVICES[@]}]}
-		for part in $PARTS; do
+		for PART in $PARTS; do
 			t0=$SECONDS
+			PART_ERRORS=()
 			dev_up "$name"
-			"${part}_session"
+			"${PART}_session"
+			health
 			dev_down
-			echo "bench: rep $REP $name $part: $((SECONDS - t0)) s"
+			echo "bench: rep $REP $name $PART: $((SECONDS - t0)) s${PART_ERRORS[*]:+, ERRORS: ${PART_ERRORS[*]}}"
 		done
 	done
 done
