@@ -3,10 +3,15 @@
 # usage: scripts/bench-report.py DIR     (DIR: a scripts/bench.sh output directory)
 #
 # Reads DIR/raw.jsonl (one guest measurement per line), DIR/boots.jsonl and
-# DIR/meta.json; prints per kernel and metric the median [min-max] of the
-# tierswap, zram and brd runs and the tierswap/zram and tierswap/brd ratios of
-# the medians, then the issue's targets; writes DIR/results.json (meta, every
-# raw run, the summary) and DIR/bench.png (ratios; needs matplotlib).
+# DIR/meta.json; prints per kernel and metric the median [min-max] and n of
+# the tierswap, zram and brd runs and the tierswap/zram and tierswap/brd
+# ratios of the medians, then each part's I/O health (io_stat failed_reads,
+# failed_writes, errors) and the issue's targets; writes DIR/results.json
+# (meta, every raw run, the summary) and DIR/bench.png (ratios; needs
+# matplotlib).  A run that errored (its own "errored", or an error or failed
+# I/O in its part's health line) is listed and counted ("+NE" after n) but
+# kept out of the median.  Exits 1 when a run errored, I/O failed or a guest
+# exited non-zero, after writing everything.
 import json, os, statistics, sys
 
 DEVICES = ("tierswap", "zram", "brd")
@@ -24,10 +29,15 @@ def rows():
             out.append((f"{name} IOPS", "", "higher", sel, lambda r: r["iops"]))
             out.append((f"{name} clat mean", "us", "lower", sel, lambda r: r["clat_mean_us"]))
             out.append((f"{name} clat p99", "us", "lower", sel, lambda r: r["clat_p99_us"]))
+            out.append((f"{name} CPU/GiB", "s", "lower", sel, lambda r: r["cpu_s"] * 2**30 / r["io_bytes"]))
     for wl in SWAP:
         sel = lambda r, wl=wl: r["workload"] == wl
         out.append((f"{wl} wall", "s", "lower", sel, lambda r: r["wall_s"]))
-        out.append((f"{wl} pswpout/s", "", "higher", sel, lambda r: r["pswpout"] / r["wall_s"]))
+        # CPU time of all CPUs per GiB swapped (in + out).
+        out.append((f"{wl} CPU/GiB", "s", "lower", sel,
+                    lambda r: r["cpu_s"] * 2**30 / ((r["pswpin"] + r["pswpout"]) * 4096)))
+        # Mirrors wall time (same pages, less time): shown, not a target.
+        out.append((f"{wl} pswpout/s", "", "info", sel, lambda r: r["pswpout"] / r["wall_s"]))
         out.append((f"{wl} pswpin", "", "info", sel, lambda r: r["pswpin"]))
         out.append((f"{wl} pswpout", "", "info", sel, lambda r: r["pswpout"]))
         if wl != "stress-ng-vm":
@@ -63,13 +73,41 @@ TARGETS = [
     ("fio randread-4k j1 IOPS", 1.0, "higher"),
     ("fio randread-4k j1 clat p99", 1.0, "lower"),
     ("fio randwrite-4k j1 IOPS", 1.5, "higher"),
+    ("fio randwrite-4k j2 IOPS", 1.0, "higher"),
     ("swap-seq wall", 0.8, "lower"), ("swap-rand wall", 0.8, "lower"),
     ("swap-stride wall", 0.8, "lower"), ("stress-ng-vm wall", 0.8, "lower"),
-    ("swap-seq pswpout/s", 1.3, "higher"), ("swap-rand pswpout/s", 1.3, "higher"),
-    ("swap-stride pswpout/s", 1.3, "higher"), ("stress-ng-vm pswpout/s", 1.3, "higher"),
+] + [(f"fio {wl} j{nj} CPU/GiB", 1.1, "lower") for wl in FIO for nj in (1, 2)] + [
+    (f"{wl} CPU/GiB", 1.1, "lower") for wl in SWAP] + [
     ("fio data compression ratio", 1.0, "higher"), ("swap data compression ratio", 1.0, "higher"),
     ("fio data bytes/stored page", 1.0, "lower"), ("swap data bytes/stored page", 1.0, "lower"),
 ]
+
+
+def part_key(r):
+    return (r["kernel"], r["rep"], r["device"], r.get("part"))
+
+
+def mark_errors(runs):
+    """Set r["error"] (why) on every run that errored, by itself or through
+    its part's health line; return the health lines."""
+    health = [r for r in runs if r["workload"] == "health"]
+    bad = {}
+    for h in health:
+        why = list(h.get("errors", []))
+        for c in ("failed_reads", "failed_writes"):
+            if h.get(c):
+                why.append(f"{c} {h[c]}")
+        if why:
+            bad[part_key(h)] = "; ".join(why)
+    for r in runs:
+        why = [r["errored"]] if r.get("errored") else []
+        if r["workload"] != "health" and r.get("part") and part_key(r) in bad:
+            why.append(f"its part ({r['part']}): {bad[part_key(r)]}")
+        if r["workload"].startswith("fio-") and r.get("error"):
+            why.append(f"fio error {r['error']}")
+        if why:
+            r["error_why"] = "; ".join(dict.fromkeys(why))
+    return health
 
 
 def fmt(v):
@@ -95,16 +133,21 @@ def summarize(runs):
         for name, unit, better, sel, val in rows():
             row = {"unit": unit, "better": better}
             for d in DEVICES:
-                vals = []
+                vals, nerr = [], 0
                 for r in kr:
                     if r["device"] == d and sel(r):
+                        if r.get("error_why"):
+                            nerr += 1
+                            continue
                         try:
                             vals.append(val(r))
-                        except (KeyError, ZeroDivisionError, ValueError, IndexError):
+                        except (KeyError, ZeroDivisionError, ValueError, IndexError, TypeError):
                             pass
                 if vals:
                     row[d] = {"median": statistics.median(vals), "min": min(vals),
-                              "max": max(vals), "n": len(vals)}
+                              "max": max(vals), "n": len(vals), "errored": nerr}
+                elif nerr:
+                    row[d] = {"median": None, "min": None, "max": None, "n": 0, "errored": nerr}
             t = row.get("tierswap", {}).get("median")
             for d in ("zram", "brd"):
                 o = row.get(d, {}).get("median")
@@ -119,16 +162,65 @@ def print_table(summary, boots):
         b = boots.get(kernel, {})
         algo = ", ".join(f"{d}: {'/'.join(a)}" for d, a in ks["algo"].items() if a)
         print(f"\n== kernel {kernel} ({b.get('kver', '?')}), boot wall {b.get('boot_wall_s', '?')} s;"
-              f" {algo}; median [min-max] of n runs")
-        print(f"{'metric':36} {'tierswap':>22} {'zram':>22} {'brd':>22} {'t/zram':>7} {'t/brd':>7}")
+              f" {algo}; median [min-max] n of the runs that did not error"
+              f" (+NE: N errored runs, left out of the median)")
+        print(f"{'metric':36} {'tierswap':>27} {'zram':>27} {'brd':>27} {'t/zram':>7} {'t/brd':>7}")
         for name, row in ks["rows"].items():
             cells = []
             for d in DEVICES:
                 c = row.get(d)
-                cells.append(f"{fmt(c['median'])} [{fmt(c['min'])}-{fmt(c['max'])}]" if c else "-")
+                if not c:
+                    cells.append("-")
+                    continue
+                e = f"+{c['errored']}E" if c.get("errored") else ""
+                cells.append(f"{fmt(c['median'])} [{fmt(c['min'])}-{fmt(c['max'])}] {c['n']}{e}"
+                             if c["n"] else f"- {c['n']}{e}")
             unit = f" ({row['unit']})" if row["unit"] else ""
-            print(f"{name + unit:36} {cells[0]:>22} {cells[1]:>22} {cells[2]:>22}"
+            print(f"{name + unit:36} {cells[0]:>27} {cells[1]:>27} {cells[2]:>27}"
                   f" {fmt(row['tierswap/zram']):>7} {fmt(row['tierswap/brd']):>7}")
+
+
+def print_health(runs, health, boots):
+    """Per kernel and device: parts with a health line, the sums of
+    failed_reads and failed_writes, and every errored run.  Returns the
+    problems found (empty: all clean)."""
+    problems = []
+    print("\n== I/O health: io_stat failed_reads/failed_writes at the end of each part (must be 0),"
+          " errored runs")
+    for k, b in boots.items():
+        if b.get("rc") not in (0, None):
+            problems.append(f"kernel {k}: guest exited {b.get('rc')}")
+    kernels = sorted({r["kernel"] for r in runs}, key=lambda k: [int(x) for x in k.split(".")])
+    for kernel in kernels:
+        for d in DEVICES:
+            hs = [h for h in health if h["kernel"] == kernel and h["device"] == d]
+            if not any(r["kernel"] == kernel and r["device"] == d for r in runs):
+                continue
+            if not hs:
+                print(f"{kernel:>5} {d:9} no health lines recorded (raw data from an older bench)")
+                continue
+            fr = [h["failed_reads"] for h in hs if h.get("failed_reads") is not None]
+            fw = [h["failed_writes"] for h in hs if h.get("failed_writes") is not None]
+            cnt = (f"failed_reads {sum(fr)} failed_writes {sum(fw)}" if fr or fw
+                   else "no io_stat failure counters")
+            nerr = sum(1 for h in hs if h.get("errors"))
+            flag = "ok" if not (sum(fr) or sum(fw) or nerr) else "!! FAILED"
+            print(f"{kernel:>5} {d:9} {len(hs)} parts: {cnt}, {nerr} parts with errors  {flag}")
+            if flag != "ok":
+                problems.append(f"kernel {kernel} {d}: {cnt}, {nerr} parts with errors")
+    have = {part_key(h) for h in health}
+    open_parts = sorted({part_key(r) for r in runs if r.get("part") and part_key(r) not in have},
+                        key=str)
+    for k in open_parts:
+        print(f"  NO HEALTH LINE: kernel {k[0]} rep {k[1]} {k[2]} {k[3]} (the guest stopped in it?)")
+        problems.append(f"kernel {k[0]} rep {k[1]} {k[2]} {k[3]}: no health line")
+    errs = [r for r in runs if r.get("error_why") and r["workload"] != "health"]
+    for r in errs:
+        wl = r["workload"] + (f" j{r['numjobs']}" if "numjobs" in r else "")
+        print(f"  ERRORED: kernel {r['kernel']} rep {r['rep']} {r['device']} {wl}: {r['error_why']}")
+    if errs:
+        problems.append(f"{len(errs)} errored runs")
+    return problems
 
 
 def targets(summary):
@@ -139,19 +231,21 @@ def targets(summary):
             ok = None if r is None else (r >= goal if better == "higher" else r <= goal)
             res.setdefault(kernel, []).append({"metric": name, "target": f"{'>=' if better == 'higher' else '<='} {goal}x zram",
                                                "ratio": r, "met": ok})
-    print("\n== targets (tierswap/zram, medians)")
+    print("\n== targets (tierswap/zram, medians; !E: some runs errored and are left out)")
     kernels = list(res)
     print(f"{'metric':36} {'target':>14} " + " ".join(f"{k:>12}" for k in kernels))
     for i, (name, goal, better) in enumerate(TARGETS):
         cells = []
         for k in kernels:
             t = res[k][i]
-            cells.append("-" if t["ratio"] is None else f"{t['ratio']:.2f} {'ok' if t['met'] else 'NO'}")
+            errs = any(summary[k]["rows"].get(name, {}).get(d, {}).get("errored") for d in DEVICES)
+            cells.append(("-" if t["ratio"] is None else f"{t['ratio']:.2f} {'ok' if t['met'] else 'NO'}")
+                         + ("!E" if errs else ""))
         print(f"{name:36} {res[kernels[0]][i]['target']:>14} " + " ".join(f"{c:>12}" for c in cells))
     return res
 
 
-def plot(summary, path):
+def plot(summary, path, title):
     try:
         import matplotlib
         matplotlib.use("Agg")
@@ -161,6 +255,8 @@ def plot(summary, path):
         return False
     names = [n for n in next(iter(summary.values()))["rows"]
              if summary[next(iter(summary))]["rows"][n]["better"] != "info"]
+    if not names:
+        return False
     fig, axes = plt.subplots(1, 2, figsize=(14, 0.22 * len(names) + 1.5), sharey=True)
     for ax, other in zip(axes, ("zram", "brd")):
         h = 0.8 / len(summary)
@@ -173,11 +269,13 @@ def plot(summary, path):
         ax.legend(loc="lower right", fontsize=7)
     rowinfo = next(iter(summary.values()))["rows"]
     axes[0].set_yticks([j + 0.4 - 0.4 / len(summary) for j in range(len(names))])
-    axes[0].set_yticklabels([f"{n} ({'+' if rowinfo[n]['better'] == 'higher' else '-'})" for n in names],
-                            fontsize=7)
+    def errored(n):
+        return any(ks["rows"].get(n, {}).get(d, {}).get("errored") for ks in summary.values() for d in DEVICES)
+    axes[0].set_yticklabels([f"{n} ({'+' if rowinfo[n]['better'] == 'higher' else '-'})"
+                             f"{' ERRORED RUNS' if errored(n) else ''}" for n in names], fontsize=7)
     axes[0].invert_yaxis()
-    fig.suptitle("tierswap vs zram and brd under QEMU TCG ((+): higher is better, (-): lower is better)",
-                 fontsize=9)
+    fig.suptitle("tierswap vs zram and brd under QEMU TCG ((+): higher is better, (-): lower is better;"
+                 " CPU/GiB: all CPUs' busy time per GiB)\n" + title, fontsize=9)
     fig.tight_layout()
     fig.savefig(path, dpi=80)
     return True
@@ -204,6 +302,7 @@ def main():
     if not runs:
         print(f"bench-report: no results in {d}/raw.jsonl", file=sys.stderr)
         sys.exit(1)
+    health = mark_errors(runs)
     summary = summarize(runs)
     print(f"tierswap benchmark {meta.get('date', '')} (QEMU TCG, 2 vCPUs, 2 GiB; git {meta.get('git_head', '?')},"
           f" {meta.get('module_dirty_files', '?')} uncommitted module files)")
@@ -212,13 +311,22 @@ def main():
               f" {b.get('load1_mean', '?')}, other QEMU VMs mean {b.get('other_qemu_mean', '?')}"
               f" max {b.get('other_qemu_max', '?')}")
     print_table(summary, boots)
+    problems = print_health(runs, health, boots)
     tg = targets(summary)
     png = os.path.join(d, "bench.png")
-    have_png = plot(summary, png)
+    title = (f"{meta.get('date', '?')}, git {meta.get('git_head', '?')}, kernels {', '.join(summary)};"
+             f" knobs: {meta.get('knobs') or 'defaults'}"
+             + (f"; {len(problems)} PROBLEMS, see the report" if problems else ""))
+    have_png = plot(summary, png, title)
     with open(os.path.join(d, "results.json"), "w") as f:
-        json.dump({"meta": meta, "boots": boots, "runs": runs, "summary": summary, "targets": tg},
-                  f, indent=1)
+        json.dump({"meta": meta, "boots": boots, "runs": runs, "summary": summary, "targets": tg,
+                   "problems": problems}, f, indent=1)
     print(f"\nresults: {d}/results.json" + (f", plot: {png}" if have_png else ""))
+    if problems:
+        print("\n!!!!! BENCH PROBLEMS: the figures above come from a device that failed !!!!!")
+        for p in problems:
+            print(f"!!!!! {p}")
+        sys.exit(1)
 
 
 main()
