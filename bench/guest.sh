@@ -159,7 +159,7 @@ dev_down() {
 }
 
 mm_stat() { if [ -n "$SYSDIR" ]; then xargs <"$SYSDIR/mm_stat"; fi; }
-# offload_stat: ', "offload_stat": "..."' for tierswap, nothing otherwise.
+# offload_stat: ', "offload_stat": "..."' for tierswap (counters since disksize), nothing otherwise.
 offload_stat() {
 	if [ -e "$SYSDIR/offload_stat" ]; then echo ", \"offload_stat\": \"$(xargs <"$SYSDIR/offload_stat")\""; fi
 }
@@ -225,7 +225,7 @@ swap_session() {
 			res="\"pattern\": \"$pat\"$ERR"
 			;;
 		esac
-		emit "\"workload\": \"swap-$pat\", \"memory_max_mb\": $SWAP_MAX_MB, $res"
+		emit "\"workload\": \"swap-$pat\", \"memory_max_mb\": $SWAP_MAX_MB, $res$(offload_stat)"
 	done
 	cg=$(ts_cg_create "bench$i" "${SWAP_MAX_MB}M")
 	rc=0 ERR=""
@@ -239,7 +239,7 @@ swap_session() {
 	read -r in1 out1 <<<"$(vmstat_pair)"
 	rmdir "$cg"
 	[ "$rc" -eq 0 ] || errored "stress-ng exit $rc"
-	emit "\"workload\": \"stress-ng-vm\", \"memory_max_mb\": $SWAP_MAX_MB, \"size_mb\": $SWAP_MB, \"vm_ops\": $VM_OPS, \"wall_s\": $(since "$t0" "$t1"), \"pswpin\": $((in1 - in0)), \"pswpout\": $((out1 - out0)), \"cpu_s\": $(cpu_s "$c0" "$c1")$ERR"
+	emit "\"workload\": \"stress-ng-vm\", \"memory_max_mb\": $SWAP_MAX_MB, \"size_mb\": $SWAP_MB, \"vm_ops\": $VM_OPS, \"wall_s\": $(since "$t0" "$t1"), \"pswpin\": $((in1 - in0)), \"pswpout\": $((out1 - out0)), \"cpu_s\": $(cpu_s "$c0" "$c1")$(offload_stat)$ERR"
 	swapoff "$DEVPATH"
 }
 
