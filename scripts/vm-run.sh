@@ -6,10 +6,12 @@
 # guest, chrooted into the host's root (shared read-only over virtio-9p, so
 # guest paths are host paths). cwd is the repo root; writable tmpfs on /tmp,
 # /run, /var/tmp and /root; /lib/modules holds kernel S's modules.
+# The guest kernel runs with zswap.enabled=0 (swap goes to the swap devices only).
 # Guest env: TIERSWAP_KO, TIERSWAP_SERIES, KVER, REPO.
 # CMD's output streams to stdout; exits with CMD's exit code, or 125 if the
 # guest hangs (VM_TIMEOUT seconds, default 1200) or panics.
 set -euo pipefail
+# shellcheck source=scripts/lib.sh
 . "$(dirname "$0")/lib.sh"
 
 [ "${1:-}" != -h ] || { usage; exit 0; }
@@ -19,7 +21,12 @@ shift 2
 VM_TIMEOUT=${VM_TIMEOUT:-1200}
 KDIR=$CACHE/kernels/$S
 KVER=$(kver_of "$S")
-MODROOT=$KDIR/modroot
+# The real path: $CACHE/kernels may be a symlink into a directory the
+# guest's tmpfs mounts would hide (e.g. below /root).
+MODROOT=$(readlink -f "$KDIR/modroot")
+# Host directories the guest must see even below its tmpfs mounts.
+KEEP=("$CACHE" "$REPO")
+[ "${MODROOT#"$CACHE"/}" != "$MODROOT" ] || KEEP+=("$MODROOT")
 MODPROBE=$(PATH=/usr/sbin:/sbin:$PATH command -v modprobe) || die "no modprobe (kmod) on the host"
 MARK="==vm-run-$$=="
 
@@ -72,15 +79,14 @@ write_init() {
 		for d in proc sys dev; do mount --rbind /\$d /host/\$d; done
 		mount -t devpts -o newinstance,ptmxmode=0666 devpts /host/dev/pts
 		mount -t tmpfs tmpfs /host/dev/shm
-		# Keep the cache and the repo visible if a tmpfs below would hide them.
-		mount --bind /host$CACHE /keep/cache
-		mount --bind /host$REPO /keep/repo
+		# Keep the cache, the repo and the modules visible if a tmpfs below
+		# would hide them.
+		$(for i in "${!KEEP[@]}"; do printf 'mkdir -p /keep/%s; mount --bind %q /keep/%s\n\t\t' "$i" "/host${KEEP[i]}" "$i"; done)
 		mount -t tmpfs -o mode=1777 tmpfs /host/tmp
 		mount -t tmpfs -o mode=1777 tmpfs /host/var/tmp
 		mount -t tmpfs -o mode=755 tmpfs /host/run
 		mount -t tmpfs -o mode=700 tmpfs /host/root
-		[ -d /host$CACHE ] || { mkdir -p /host$CACHE && mount --bind /keep/cache /host$CACHE; }
-		[ -d /host$REPO ] || { mkdir -p /host$REPO && mount --bind /keep/repo /host$REPO; }
+		$(for i in "${!KEEP[@]}"; do printf '[ -d %q ] || { mkdir -p %q && mount --bind /keep/%s %q; }\n\t\t' "/host${KEEP[i]}" "/host${KEEP[i]}" "$i" "/host${KEEP[i]}"; done)
 		mkdir -p /host/run/vm-run/bin
 		cp /cmd.sh /host/run/vm-run/cmd.sh
 		cp /modprobe /host/run/vm-run/bin/modprobe
@@ -102,7 +108,7 @@ show_cmd_output() {
 
 # The uncompressed initramfs: busybox, the 9p modules, /init and the command.
 stage=$WORK/initramfs
-mkdir -p "$stage"/{bin,dev,proc,sys,host,modules,keep/cache,keep/repo}
+mkdir -p "$stage"/{bin,dev,proc,sys,host,modules,keep}
 cp /bin/busybox "$stage/bin/"
 i=10
 for ko in $(modules_for_9p); do
@@ -121,7 +127,7 @@ boot_vm() {
 	set +e
 	timeout "$VM_TIMEOUT" qemu-system-x86_64 -accel tcg,thread=multi -cpu max -m 2G -smp 2 \
 		-kernel "$KDIR/vmlinux" -initrd "$WORK/initrd.cpio" \
-		-append "console=ttyS0 quiet panic=-1 oops=panic" \
+		-append "console=ttyS0 quiet panic=-1 oops=panic zswap.enabled=0" \
 		-nographic -no-reboot -nodefaults -serial stdio -display none \
 		-fsdev local,id=hostroot,path=/,security_model=none,readonly=on,multidevs=remap \
 		-device virtio-9p-pci,fsdev=hostroot,mount_tag=hostroot </dev/null |
