@@ -10,6 +10,7 @@
 # BENCH_* variables are passed to the guest (knobs: see bench/guest.sh).
 # Progress and guest logs go to stderr and $CACHE/bench/<date>/.
 set -euo pipefail
+# shellcheck source=scripts/lib.sh
 . "$(dirname "$0")/lib.sh"
 
 [ "${1:-}" != -h ] || { usage; exit 0; }

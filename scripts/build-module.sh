@@ -9,6 +9,7 @@
 # The compiler output goes to stderr; the last line on stdout is the path of
 # the module. Exits nonzero if the build fails.
 set -euo pipefail
+# shellcheck source=scripts/lib.sh
 . "$(dirname "$0")/lib.sh"
 
 S=host

@@ -6,6 +6,7 @@
 # build tierswap.ko for it, build the test programs, then boot the kernel
 # and run selftests/guest/demo.sh (swap on tierswap under memory pressure).
 set -euo pipefail
+# shellcheck source=scripts/lib.sh
 . "$(dirname "$0")/lib.sh"
 
 [ "${1:-}" != -h ] || { usage; exit 0; }

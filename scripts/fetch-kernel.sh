@@ -9,6 +9,7 @@
 # unpacked next to it and wrapped to run with its own glibc (see wrap_elf).
 # Cached: does nothing when already done (FETCH_FORCE=1 redoes it).
 set -euo pipefail
+# shellcheck source=scripts/lib.sh
 . "$(dirname "$0")/lib.sh"
 
 [ "${1:-}" != -h ] || { usage; exit 0; }
@@ -62,6 +63,7 @@ wrap_tree() {
 extract_vmlinux() {
 	local img=$1 out=$2 fmt off
 	for fmt in 'xz -dc:\xfd7zXZ\x00' 'zstd -dcq:\x28\xb5\x2f\xfd' 'gzip -dc:\x1f\x8b\x08'; do
+		# shellcheck disable=SC2013 # byte offsets: one word each
 		for off in $(LC_ALL=C grep -aobUP "${fmt#*:}" "$img" | cut -d: -f1); do
 			tail -c +$((off + 1)) "$img" | ${fmt%%:*} >"$out" 2>/dev/null || true
 			if [ "$(head -c 4 "$out")" = $'\x7fELF' ]; then return 0; fi
