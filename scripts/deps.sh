@@ -5,16 +5,23 @@
 # Installs the Debian packages the host-side scripts need (idempotent:
 # quiet and fast when everything is installed already). Needs root.
 set -euo pipefail
+# shellcheck source=scripts/lib.sh
 . "$(dirname "$0")/lib.sh"
 
 [ "${1:-}" != -h ] || { usage; exit 0; }
 [ $# -eq 0 ] || { usage; exit 2; }
 
+# Every program the scripts run on the host, and those the guest runs from
+# the host's root (shared read-only), by package. Most are in any Debian
+# base system; they are listed so that nothing depends on what a given host
+# happens to have.
 PKGS=(
-	qemu-system-x86 busybox-static cpio kmod util-linux procps # guest boot
-	fio stress-ng python3                               # guest tools (shared host root)
-	gcc make bc flex bison libelf-dev dwarves           # module + selftests build
-	binutils xz-utils zstd gzip                         # unpacking kernels
+	bash coreutils sed grep mawk findutils diffutils util-linux mount procps # timeout, awk, flock, losetup, pgrep...
+	apt dpkg debian-archive-keyring ca-certificates             # fetch-kernel.sh: apt-get download, dpkg-deb -x
+	xz-utils zstd gzip binutils kmod                            # unpacking kernels: xz, zstd, readelf, depmod
+	qemu-system-x86 busybox-static cpio                         # vm-run.sh: the guest and its initramfs
+	gcc libc6-dev make bc flex bison libelf-dev dwarves         # module + selftests build
+	fio stress-ng python3                                       # guest tests and bench (shared host root)
 )
 
 missing=()
