@@ -329,14 +329,26 @@ static void run(const char *name, int (*fn)(void))
 	failures += !!ret;
 }
 
+static const struct {
+	const char *name;
+	int (*fn)(void);
+} tests[] = {
+	{ "cluster: init sizes, short last cluster, metadata <= 16 B/slot", test_init },
+	{ "cluster: free/partial/full list moves", test_lists },
+	{ "cluster: overwrite releases old contents, same-filled uses none", test_overwrite_and_same },
+	{ "cluster: replace installs a moved copy only over the expected handle", test_replace },
+	{ "cluster: free notify frees now or defers, never loses a later write", test_free_notify },
+	{ "cluster: concurrent writers, readers and notifiers keep counts exact", test_concurrent },
+};
+
 int main(void)
 {
-	printf("TAP version 13\n1..6\n");
-	run("cluster: init sizes, short last cluster, metadata <= 16 B/slot", test_init);
-	run("cluster: free/partial/full list moves", test_lists);
-	run("cluster: overwrite releases old contents, same-filled uses none", test_overwrite_and_same);
-	run("cluster: replace installs a moved copy only over the expected handle", test_replace);
-	run("cluster: free notify frees now or defers, never loses a later write", test_free_notify);
-	run("cluster: concurrent writers, readers and notifiers keep counts exact", test_concurrent);
+	size_t i;
+
+	/* Line-buffered: a sanitizer abort must not lose the results before it. */
+	setvbuf(stdout, NULL, _IOLBF, 0);
+	printf("TAP version 13\n1..%zu\n", sizeof(tests) / sizeof(tests[0]));
+	for (i = 0; i < sizeof(tests) / sizeof(tests[0]); i++)
+		run(tests[i].name, tests[i].fn);
 	return failures ? 1 : 0;
 }
