@@ -2,14 +2,28 @@
 # SPDX-License-Identifier: GPL-2.0
 # usage: scripts/check.sh [S...]     (default: $KERNELS or "6.1 6.12 7.2")
 #
-# The whole test suite (`make check`): host deps, native unit tests, then per
-# kernel S: fetch, build the module with W=1, boot S and run the guest suite
-# selftests/guest/run.sh. Prints every TAP result, renumbered and prefixed
-# with its kernel, e.g. `ok 7 - [6.12] swap-integrity-fork`, and ends with
-# exactly one line `N passed, N failed, N skipped`.
+# The whole test suite (`make check`): host deps, fetch every kernel S (its
+# exact version is printed first: `# [6.1] kernel 6.1.0-57-amd64`), native
+# unit tests, then per kernel S: build the module with W=1, boot S and run
+# the guest suite selftests/guest/run.sh. Prints every TAP result, renumbered
+# and prefixed with its kernel, e.g. `ok 7 - [6.12] swap-integrity-fork`,
+# a per-kernel summary (version, wall time, counts), and ends with exactly
+# one line `N passed, N failed, N skipped`.
+#
+# A suite that ran nothing cannot pass: each TAP stream (native, and every
+# kernel's guest) must print its plan `1..N` and then exactly results 1..N;
+# a missing plan, a missing result, a guest that never started the suite,
+# the wrong kernel, or a nonzero exit with no failing test is a failure.
+# Skips are failures unless listed in ALLOWED_SKIPS below.
 # Exits 0 iff nothing failed and at least one test passed.
+#
+# CHECK_TESTS="load sync" (development only): passed to run.sh, which runs
+# only the tests whose file names contain one of the substrings. A run with
+# CHECK_TESTS says so in its output; it is not the suite.
+# NATIVE_TIMEOUT (300 s) bounds the native tests; VM_TIMEOUT (3600 s) a boot.
 # Full logs: $CACHE/logs/check-*.log
 set -euo pipefail
+# shellcheck source=scripts/lib.sh
 . "$(dirname "$0")/lib.sh"
 
 [ "${1:-}" != -h ] || { usage; exit 0; }
@@ -18,20 +32,23 @@ LOGS=$CACHE/logs
 # The guest suite bounds each test itself; under TCG on a busy host a full
 # suite can take 20 minutes, so the whole-VM timeout is only a last resort.
 export VM_TIMEOUT=${VM_TIMEOUT:-3600}
+NATIVE_TIMEOUT=${NATIVE_TIMEOUT:-300}
+read -r -a TESTS <<<"${CHECK_TESTS:-}"
 mkdir -p "$LOGS"
 cd "$REPO"
+
+# The only skips that do not fail the suite: "KERNEL TEST|reason".
+ALLOWED_SKIPS=(
+	"6.1 swap-mthp|no mTHP swap on 6.1"
+)
 
 N=0 PASSED=0 FAILED=0 SKIPPED=0
 SKIPS=()
 
-# tap ok|"not ok" NAME [SKIP-REASON]: print and count one TAP result.
+# tap ok|"not ok" NAME: print and count one TAP result.
 tap() {
 	N=$((N + 1))
-	if [ $# -ge 3 ]; then
-		echo "$1 $N - $2 # SKIP $3"
-		SKIPPED=$((SKIPPED + 1))
-		SKIPS+=("$2: $3")
-	elif [ "$1" = ok ]; then
+	if [ "$1" = ok ]; then
 		echo "ok $N - $2"
 		PASSED=$((PASSED + 1))
 	else
@@ -40,106 +57,198 @@ tap() {
 	fi
 }
 
-# relay PREFIX: re-print the TAP results and diagnostics read from stdin.
-# Returns 1 if there were no results. Runs in this shell (lastpipe) so that
-# tap() keeps counting.
+# skip KERNEL TEST REASON: an allowed skip counts as skipped, any other
+# as failed.
+skip() {
+	local a
+	for a in "${ALLOWED_SKIPS[@]}"; do
+		if [ "${a%%|*}" = "$1 $2" ]; then
+			N=$((N + 1))
+			echo "ok $N - [$1] $2 # SKIP $3"
+			SKIPPED=$((SKIPPED + 1))
+			SKIPS+=("[$1] $2: $3 (allowed: ${a#*|})")
+			return
+		fi
+	done
+	echo "# [$1] $2: unlisted skip ($3): only ALLOWED_SKIPS in scripts/check.sh may skip"
+	tap "not ok" "[$1] $2 (unlisted skip: $3)"
+}
+
+# relay KERNEL: re-print the TAP results and diagnostics read from stdin
+# and check the stream against its plan. Sets R_PLAN (sum of the plans, -1
+# if none), R_GOT (results matching a plan), R_BAD (results out of order or
+# beyond the plan), R_NOTOK (failed results), R_UNAME and R_DMESG (guest
+# markers). Runs in this shell (lastpipe) so that the counters survive.
 shopt -s lastpipe
 relay() {
-	local line res name found=1
+	local k=$1 line res num name plan=-1 got=0
+	R_PLAN=-1 R_GOT=0 R_BAD=0 R_NOTOK=0 R_UNAME='' R_DMESG=''
 	while IFS= read -r line; do
-		if [[ $line =~ ^(not\ ok|ok)\ [0-9]+\ *-?\ *(.*)$ ]]; then
-			res=${BASH_REMATCH[1]}
-			name=${BASH_REMATCH[2]}
-			if [[ $name =~ ^(.*[^\ ])\ *#\ *[Ss][Kk][Ii][Pp]\ *(.*)$ ]]; then
-				tap "$res" "$1 ${BASH_REMATCH[1]}" "${BASH_REMATCH[2]:-no reason given}"
+		if [[ $line =~ ^1\.\.([0-9]+)$ ]]; then
+			[ "$plan" -lt 0 ] || end_stream "$k" "$plan" "$got"
+			plan=${BASH_REMATCH[1]} got=0
+			R_PLAN=$((R_PLAN < 0 ? plan : R_PLAN + plan))
+		elif [[ $line =~ ^(not\ ok|ok)\ ([0-9]+)\ *-?\ *(.*)$ ]]; then
+			res=${BASH_REMATCH[1]} num=${BASH_REMATCH[2]} name=${BASH_REMATCH[3]}
+			if [ "$plan" -lt 0 ] || [ "$num" != $((got + 1)) ] || [ "$num" -gt "$plan" ]; then
+				echo "# [$k] result '$line' is not result $((got + 1)) of plan 1..$plan"
+				R_BAD=$((R_BAD + 1))
 			else
-				tap "$res" "$1 $name"
+				got=$num R_GOT=$((R_GOT + 1))
 			fi
-			found=0
+			[ "$res" = ok ] || R_NOTOK=$((R_NOTOK + 1))
+			if [[ $name =~ ^(.*[^\ ])\ *#\ *[Ss][Kk][Ii][Pp]\ *(.*)$ ]]; then
+				if [ "$res" = ok ]; then
+					skip "$k" "${BASH_REMATCH[1]}" "${BASH_REMATCH[2]:-no reason given}"
+				else
+					tap "not ok" "[$k] ${BASH_REMATCH[1]} (failed; marked SKIP ${BASH_REMATCH[2]})"
+				fi
+			else
+				tap "$res" "[$k] $name"
+			fi
+		elif [[ $line =~ ^ts-uname:\ (.*)$ ]]; then
+			R_UNAME=${BASH_REMATCH[1]}
+		elif [[ $line =~ ^ts-dmesg:\ (.*)$ ]]; then
+			R_DMESG=${BASH_REMATCH[1]}
 		elif [[ $line == \#* ]]; then
 			echo "$line"
 		fi
 	done
-	return $found
+	[ "$plan" -lt 0 ] || end_stream "$k" "$plan" "$got"
+}
+end_stream() {
+	[ "$3" = "$2" ] || echo "# [$1] plan 1..$2 but only $3 results: $(($2 - $3)) missing"
 }
 
-# log_tail FILE: show the end of a log as TAP diagnostics.
+# plan_check KERNEL WHAT: one result for the stream relay just read.
+plan_check() {
+	if [ "$R_PLAN" -lt 0 ]; then
+		tap "not ok" "[$1] $2: no TAP plan received"
+	elif [ "$R_PLAN" = 0 ]; then
+		tap "not ok" "[$1] $2: empty plan 1..0"
+	elif [ "$R_GOT" != "$R_PLAN" ] || [ "$R_BAD" != 0 ]; then
+		tap "not ok" "[$1] $2: plan of $R_PLAN, $R_GOT results received ($((R_PLAN - R_GOT)) missing, $R_BAD out of plan)"
+	else
+		tap ok "[$1] $2: all $R_PLAN planned results received"
+	fi
+}
+
+# exit_check KERNEL WHAT RC: a nonzero exit needs a failing test to explain
+# it; a timeout (124, 137) or a hang/panic (vm-run's 125) is always a failure.
+exit_check() {
+	case $3 in
+	0) [ "$R_NOTOK" = 0 ] || tap "not ok" "[$1] $2 exit 0 despite $R_NOTOK failed results" ;;
+	124 | 137) tap "not ok" "[$1] $2 timed out (exit $3)" ;;
+	125) tap "not ok" "[$1] $2 hang/panic (exit 125)" ;;
+	*) [ "$R_NOTOK" -gt 0 ] || tap "not ok" "[$1] $2 exit $3 with no failed result" ;;
+	esac
+}
+
+# log_tail FILE [N]: show the end of a log as TAP diagnostics.
 log_tail() { tail -n "${2:-30}" "$1" | sed 's/^/# /'; }
 
-# Run in the guest after the suite: a kernel WARN/BUG/oops is a failure too
-# (not a bare "Call Trace:": the OOM killer prints one when a test asks for it).
+# Run in the guest: the markers first (which kernel runs, that the command
+# started), then the suite; a kernel WARN/BUG/oops left after it is a failure
+# too (not a bare "Call Trace:": the OOM killer prints one when a test asks
+# for it). Arguments: run.sh's test selection.
 # shellcheck disable=SC2016 # expanded in the guest
-GUEST_SUITE='bash selftests/guest/run.sh; rc=$?
+GUEST_SUITE='echo "ts-uname: $(uname -r)"
+bash selftests/guest/run.sh "$@"; rc=$?
 bad="WARNING:|BUG:|Oops:|general protection fault"
 if dmesg | grep -qE "$bad"; then
-	echo "not ok 1 - kernel log has no warnings"
+	echo "ts-dmesg: not ok"
 	dmesg | grep -E -A12 "$bad" | head -n 60 | sed "s/^/# /"
 else
-	echo "ok 1 - kernel log has no warnings"
+	echo "ts-dmesg: ok"
 fi
 exit $rc'
 
 echo "TAP version 13"
+[ ${#TESTS[@]} = 0 ] || echo "# CHECK_TESTS=${TESTS[*]}: development run of selected guest tests only, not the suite"
 "$REPO/scripts/deps.sh"
 
-if [ -f selftests/Makefile ]; then
-	if make -C selftests >"$LOGS/check-selftests.log" 2>&1; then
-		tap ok "[host] build selftests"
-	else
-		tap "not ok" "[host] build selftests"
-		log_tail "$LOGS/check-selftests.log"
-	fi
-fi
-
-if [ -f selftests/native/Makefile ]; then
-	set +e
-	make -s -C selftests/native check 2>&1 | tee "$LOGS/check-native.log" | relay "[native]"
-	found=${PIPESTATUS[2]}
-	set -e
-	if [ "$found" != 0 ]; then
-		tap "not ok" "[native] make check produced no TAP results"
-		log_tail "$LOGS/check-native.log"
-	fi
-fi
-
+declare -A KVER UNAME WALL COUNTS
+FETCHED=()
 for S in $KERNELS; do
-	start=$(date +%s)
-	log=$LOGS/check-$S.log
-	if ! "$REPO/scripts/fetch-kernel.sh" "$S" >"$log" 2>&1; then
+	log=$LOGS/check-$S-fetch.log
+	if "$REPO/scripts/fetch-kernel.sh" "$S" >"$log" 2>&1; then
+		KVER[$S]=$(kver_of "$S")
+		echo "# [$S] kernel ${KVER[$S]}"
+		FETCHED+=("$S")
+	else
 		tap "not ok" "[$S] fetch kernel"
 		log_tail "$log"
-		continue
+		KVER[$S]="(not fetched)"
 	fi
+done
+
+if make -C selftests >"$LOGS/check-selftests.log" 2>&1; then
+	tap ok "[host] build selftests"
+else
+	tap "not ok" "[host] build selftests"
+	log_tail "$LOGS/check-selftests.log"
+fi
+
+set +e
+timeout -k 10 "$NATIVE_TIMEOUT" make -s -C selftests/native check 2>&1 |
+	tee "$LOGS/check-native.log" | relay native
+rc=${PIPESTATUS[0]}
+set -e
+plan_check native "native tests"
+exit_check native "make -C selftests/native check" "$rc"
+
+for S in "${FETCHED[@]}"; do
+	start=$(date +%s)
+	c0="$PASSED $FAILED $SKIPPED"
+	log=$LOGS/check-$S.log
 	if ! "$REPO/scripts/build-module.sh" "$S" W=1 >"$log" 2>&1; then
 		tap "not ok" "[$S] build"
 		log_tail "$log"
-		continue
-	fi
-	tap ok "[$S] build"
-	if grep -qi 'warning:' "$log"; then
-		tap "not ok" "[$S] build W=1 no warnings"
-		grep -i -A3 'warning:' "$log" | sed 's/^/# /'
 	else
-		tap ok "[$S] build W=1 no warnings"
-	fi
+		tap ok "[$S] build"
+		if grep -qi 'warning:' "$log"; then
+			tap "not ok" "[$S] build W=1 no warnings"
+			grep -i -A3 'warning:' "$log" | sed 's/^/# /'
+		else
+			tap ok "[$S] build W=1 no warnings"
+		fi
 
-	log=$LOGS/check-$S-guest.log
-	[ -f selftests/guest/run.sh ] || tap "not ok" "[$S] selftests/guest/run.sh exists"
-	set +e
-	"$REPO/scripts/vm-run.sh" "$S" -- bash -c "$GUEST_SUITE" 2>&1 | tee "$log" | relay "[$S]"
-	rc=${PIPESTATUS[0]}
-	set -e
-	if [ "$rc" = 125 ]; then
-		tap "not ok" "[$S] guest suite (hang/panic)"
-		log_tail "$log" 60
-	else
-		tap ok "[$S] boot"
+		log=$LOGS/check-$S-guest.log
+		set +e
+		"$REPO/scripts/vm-run.sh" "$S" -- bash -c "$GUEST_SUITE" check-suite "${TESTS[@]}" 2>&1 |
+			tee "$log" | relay "$S"
+		rc=${PIPESTATUS[0]}
+		set -e
+		echo "# [$S] guest uname -r: ${R_UNAME:-(none: the guest command never started)}"
+		if [ -z "$R_UNAME" ]; then
+			tap "not ok" "[$S] boot: guest command never started (vm-run exit $rc)"
+			log_tail "$log" 60
+		elif [ "$R_UNAME" != "${KVER[$S]}" ]; then
+			tap "not ok" "[$S] boot: guest runs $R_UNAME, not ${KVER[$S]}"
+		else
+			tap ok "[$S] boot ${KVER[$S]}"
+		fi
+		UNAME[$S]=${R_UNAME:-none}
+		plan_check "$S" "guest suite"
+		exit_check "$S" "guest suite" "$rc"
+		[ "$rc" != 125 ] || log_tail "$log" 60
+		case $R_DMESG in
+		ok) tap ok "[$S] kernel log has no warnings after the suite" ;;
+		*) tap "not ok" "[$S] kernel log has no warnings after the suite (${R_DMESG:-not checked})" ;;
+		esac
 	fi
-	echo "# [$S] wall time: $(elapsed "$start") s"
+	WALL[$S]=$(elapsed "$start")
+	read -r p f s <<<"$c0"
+	COUNTS[$S]="$((PASSED - p)) passed, $((FAILED - f)) failed, $((SKIPPED - s)) skipped"
+	echo "# [$S] wall time: ${WALL[$S]} s"
 done
 
+echo "# summary:"
+for S in $KERNELS; do
+	echo "#   [$S] ${KVER[$S]} (guest uname -r: ${UNAME[$S]:-none}): ${COUNTS[$S]:-not run}, wall ${WALL[$S]:-0} s"
+done
 for s in "${SKIPS[@]}"; do
-	echo "# skipped: $s"
+	echo "# allowed skip: $s"
 done
 echo "1..$N"
 echo "$PASSED passed, $FAILED failed, $SKIPPED skipped"
