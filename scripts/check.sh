@@ -213,16 +213,19 @@ for S in "${FETCHED[@]}"; do
 			tap ok "[$S] build W=1 no warnings"
 		fi
 
+		# Only the guest's output (stdout) is TAP: vm-run's stderr repeats
+		# console lines when a boot fails, and must not be counted again.
 		log=$LOGS/check-$S-guest.log
 		set +e
-		"$REPO/scripts/vm-run.sh" "$S" -- bash -c "$GUEST_SUITE" check-suite "${TESTS[@]}" 2>&1 |
-			tee "$log" | relay "$S"
+		"$REPO/scripts/vm-run.sh" "$S" -- bash -c "$GUEST_SUITE" check-suite "${TESTS[@]}" \
+			2>"$log.vm-run" | tee "$log" | relay "$S"
 		rc=${PIPESTATUS[0]}
 		set -e
+		grep '\[vm-run.sh\]' "$log.vm-run" | tail -n 3 | sed 's/^/# /' || true
 		echo "# [$S] guest uname -r: ${R_UNAME:-(none: the guest command never started)}"
 		if [ -z "$R_UNAME" ]; then
 			tap "not ok" "[$S] boot: guest command never started (vm-run exit $rc)"
-			log_tail "$log" 60
+			log_tail "$log.vm-run" 60
 		elif [ "$R_UNAME" != "${KVER[$S]}" ]; then
 			tap "not ok" "[$S] boot: guest runs $R_UNAME, not ${KVER[$S]}"
 		else
@@ -231,7 +234,7 @@ for S in "${FETCHED[@]}"; do
 		UNAME[$S]=${R_UNAME:-none}
 		plan_check "$S" "guest suite"
 		exit_check "$S" "guest suite" "$rc"
-		[ "$rc" != 125 ] || log_tail "$log" 60
+		[ "$rc" != 125 ] || [ -z "$R_UNAME" ] || log_tail "$log.vm-run" 60
 		case $R_DMESG in
 		ok) tap ok "[$S] kernel log has no warnings after the suite" ;;
 		*) tap "not ok" "[$S] kernel log has no warnings after the suite (${R_DMESG:-not checked})" ;;
