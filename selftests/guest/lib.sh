@@ -3,7 +3,13 @@
 # (variables here are used by the scripts that source this file)
 # Helpers for the tierswap guest tests (sourced by run.sh, demo.sh and tests/*.sh).
 # Conventions: plain output lines are diagnostics (run.sh prefixes them with "# "),
-# ts_fail exits 1, ts_skip prints "SKIP: reason" and exits 4.
+# ts_fail exits 1, ts_skip prints "SKIP: reason", records the reason in
+# $TS_SKIP_FILE (set by run.sh for each test) and exits 4. run.sh reports a skip
+# only when both hold: any other exit 4 (util-linux swapoff, for one, exits 4
+# when swapoff(2) fails) is a failure.
+
+# A failing dd in "dd | md5sum" must fail the step, not hash a short read.
+set -o pipefail
 
 TS_REPO=${REPO:-$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)}
 TS_BIN=$TS_REPO/selftests/bin
@@ -25,7 +31,11 @@ TS_COLS_offload_stat="staged inline drained dropped pending staging_pages retrie
 ts_log()  { echo "$*"; }
 # stderr, so that they also work inside $(...); run.sh merges both streams.
 ts_fail() { echo "FAIL: $*" >&2; exit 1; }
-ts_skip() { echo "SKIP: $*" >&2; exit 4; }
+ts_skip() {
+	echo "SKIP: $*" >&2
+	[ -z "${TS_SKIP_FILE:-}" ] || echo "$*" > "$TS_SKIP_FILE"
+	exit 4
+}
 
 # ts_assert DESCRIPTION CMD... : run CMD, fail the test with DESCRIPTION if it fails.
 ts_assert() {
@@ -177,7 +187,7 @@ ts_wait_stat_le() {
 # Prints its path.
 ts_cg_create() {
 	local cg=$TS_CGROOT/$TS_CGPREFIX$1
-	grep -qw memory "$TS_CGROOT/cgroup.controllers" || ts_skip "no memory controller in cgroup2"
+	grep -qw memory "$TS_CGROOT/cgroup.controllers" || ts_fail "no memory controller in cgroup2"
 	grep -qw memory "$TS_CGROOT/cgroup.subtree_control" ||
 		echo +memory > "$TS_CGROOT/cgroup.subtree_control" || ts_fail "cannot enable memory controller"
 	mkdir -p "$cg" || ts_fail "mkdir $cg"
@@ -245,7 +255,7 @@ ts_kprobe_cleanup() {
 	if [ -d "$TS_TRACEFS/events/$TS_KPROBE_GROUP" ]; then
 		echo 0 > "$TS_TRACEFS/events/$TS_KPROBE_GROUP/enable" 2>/dev/null || true
 	fi
-	grep "^[pr]:$TS_KPROBE_GROUP/" "$TS_TRACEFS/kprobe_events" 2>/dev/null |
+	{ grep "^[pr]:$TS_KPROBE_GROUP/" "$TS_TRACEFS/kprobe_events" 2>/dev/null || true; } |
 		while read -r def _; do
 			echo "-:${def#*:}" >> "$TS_TRACEFS/kprobe_events" || true
 		done

@@ -2,11 +2,16 @@
 # SPDX-License-Identifier: GPL-2.0
 # Run the tierswap guest tests (tests/NN-*.sh, in order) and print TAP 13.
 # usage: run.sh [SUBSTRING...]   only run tests whose file name contains one of them
-# A test passes with exit 0, skips with exit 4 (reason: its last "SKIP:" line),
-# fails otherwise or when it exceeds its time bound ("# timeout: SECONDS" line in
-# the test, default TS_TEST_TIMEOUT=240). After every test the runner removes
-# what it may have left (cgroups, probes, swap, the module); a test after which
-# the module cannot be unloaded is reported as failed.
+# A test passes with exit 0, skips only through ts_skip (exit 4 and the reason
+# recorded in $TS_SKIP_FILE; any other exit 4 fails), fails otherwise or when
+# it exceeds its time bound ("# timeout: SECONDS" line in the test, default
+# TS_TEST_TIMEOUT=240). After every test the runner removes what it may have
+# left (cgroups, probes, swap, the module); a test after which the module cannot
+# be unloaded is reported as failed. So is a test during which (or during whose
+# cleanup) the kernel logged a warning, a BUG, a stall, a swap I/O error... (see
+# log_bad below); a test that provokes one of these on purpose names it in a
+# "# allow-log: TEXT" line. zswap must be off: it would take the pages meant for
+# the device under test.
 set -u
 here=$(cd "$(dirname "$0")" && pwd)
 # shellcheck source=selftests/guest/lib.sh
@@ -24,44 +29,111 @@ select_tests() {
 
 test_timeout() {
 	local t
-	t=$(sed -n 's/^# timeout: *\([0-9][0-9]*\).*/\1/p' "$1" | head -n1)
+	t=$(sed -n '/^# timeout: *[0-9]/ { s/^# timeout: *\([0-9][0-9]*\).*/\1/p; q; }' "$1")
 	echo "${t:-${TS_TEST_TIMEOUT:-240}}"
+}
+
+# Kernel log lines that fail the test during which they appear.
+log_bad=(
+	"WARNING:" "BUG:" "kernel BUG at" "Oops:" "general protection fault" "Kernel panic"
+	"blocked for more than" "self-detected stall" "rcu: INFO" "detected stalls on CPUs"
+	"Read-error on swap-device" "Write-error on swap-device" "page allocation failure"
+	"UBSAN:" "KASAN:" "possible circular locking" "inconsistent lock state" "DEADLOCK"
+	"possible recursive locking" "unreferenced object" "invoked oom-killer"
+	"list_add corruption" "list_del corruption"
+)
+
+# check_log MARK TEST: print the kernel log lines after MARK that match
+# log_bad and are not allowed by TEST's "# allow-log:" lines; fail if any
+# (or if MARK is no longer in the log).
+check_log() {
+	local mark=$1 t=$2 since bad p args=() allow=()
+	since=$(dmesg | awk -v m="$mark" 'found { print } index($0, m) { found = 1 }
+		END { exit !found }') || { echo "kernel log: start mark '$mark' lost"; return 1; }
+	for p in "${log_bad[@]}"; do args+=(-e "$p"); done
+	mapfile -t allow <<< "$(sed -n 's/^# allow-log: *//p' "$t")"
+	bad=$(grep -F "${args[@]}" <<< "$since" || true)
+	for p in "${allow[@]}"; do
+		[ -n "$p" ] && bad=$(grep -v -F -e "$p" <<< "$bad" || true)
+	done
+	[ -z "$bad" ] && return 0
+	echo "kernel log during the test:"
+	# shellcheck disable=SC2001 # many lines
+	sed 's/^/  /' <<< "$bad"
+	return 1
+}
+
+# zswap caches pages before they reach any swap device: off, and seen off.
+zswap_off() {
+	local z=/sys/module/zswap/parameters/enabled v
+	[ -e "$z" ] || { echo "# zswap: not in this kernel"; return 0; }
+	read -r v < "$z"
+	[ "$v" = N ] || echo N > "$z" || return 1
+	read -r v < "$z"
+	echo "# zswap enabled: $v"
+	[ "$v" = N ]
 }
 
 # (no process substitution: the guest may have no /dev/fd)
 mapfile -t tests <<< "$(select_tests "$@")"
 [ -n "${tests[0]}" ] || { echo "run.sh: no tests selected by: $*" >&2; exit 1; }
+kernel=$(uname -r)
 echo "TAP version 13"
 echo "1..${#tests[@]}"
-echo "# kernel $(uname -r) series $TS_SERIES, module ${TIERSWAP_KO:-unset}"
+echo "# kernel $kernel series $TS_SERIES, module ${TIERSWAP_KO:-unset}"
+zswap_off || { echo "Bail out! zswap cannot be turned off on $kernel"; exit 1; }
 out=$(mktemp /tmp/tsrun.XXXXXX.log)	# not /tmp/tierswap-*: ts_cleanup removes those
-trap 'rm -f "$out"' EXIT
+export TS_SKIP_FILE=$out.skip
+trap 'rm -f "$out" "$TS_SKIP_FILE"' EXIT
 ts_cleanup > /dev/null 2>&1
+pre=$(dmesg | grep -F -e WARNING: -e BUG: -e Oops: || true)
+# shellcheck disable=SC2001 # many lines
+[ -z "$pre" ] || { echo "# kernel log before the first test:"; sed 's/^/#   /' <<< "$pre"; }
 
-n=0 failed=0
+n=0 failed=0 skipped=0
 for t in "${tests[@]}"; do
 	n=$((n + 1))
 	name=$(basename "$t" .sh)
 	name=${name#[0-9][0-9]-}
 	limit=$(test_timeout "$t")
 	start=$SECONDS
+	rm -f "$TS_SKIP_FILE"
+	mark="tierswap-run.sh[$$]: test $n $name start $(date +%s.%N)"
+	echo "$mark" > /dev/kmsg
 	timeout -k 10 "$limit" bash "$t" 2>&1 < /dev/null | tee "$out" | sed -u 's/^/# /'
 	rc=${PIPESTATUS[0]}
 	secs=$((SECONDS - start))
+	verdict=fail
+	case $rc in
+	0)	verdict=ok ;;
+	4)	if [ -s "$TS_SKIP_FILE" ]; then
+			verdict=skip
+		else
+			echo "# exit 4 without ts_skip (a failing swapoff exits 4): a failure"
+		fi ;;
+	124|137) echo "# timed out after ${limit}s" ;;
+	esac
+	if [ "$rc" != 4 ] && [ -e "$TS_SKIP_FILE" ]; then
+		echo "# ts_skip was called but the test exited $rc: a failure"
+		verdict=fail
+	fi
 	if ! ts_cleanup > "$out.cleanup" 2>&1; then
 		sed 's/^/# /' "$out.cleanup"
 		echo "# module could not be unloaded after the test"
-		[ "$rc" -eq 0 ] || [ "$rc" -eq 4 ] && rc=1
+		verdict=fail
+	fi
+	if ! check_log "$mark" "$t" > "$out.log" 2>&1; then
+		sed 's/^/# /' "$out.log"
+		verdict=fail
 	fi
 	echo "# $name: exit $rc after ${secs}s"
-	case $rc in
-	0)	echo "ok $n - $name" ;;
-	4)	reason=$(sed -n 's/^SKIP: *//p' "$out" | tail -n1)
-		echo "ok $n - $name # SKIP ${reason:-no reason given}" ;;
-	124|137) echo "# timed out after ${limit}s"
-		echo "not ok $n - $name"; failed=$((failed + 1)) ;;
+	case $verdict in
+	ok)	echo "ok $n - $name" ;;
+	skip)	echo "ok $n - $name # SKIP $(head -n1 "$TS_SKIP_FILE")"
+		skipped=$((skipped + 1)) ;;
 	*)	echo "not ok $n - $name"; failed=$((failed + 1)) ;;
 	esac
-	rm -f "$out.cleanup"
+	rm -f "$out.cleanup" "$out.log"
 done
+echo "# kernel $kernel: ${#tests[@]} tests, $((n - failed - skipped)) passed, $skipped skipped, $failed failed"
 [ "$failed" -eq 0 ]

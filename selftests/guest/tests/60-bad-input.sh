@@ -144,8 +144,7 @@ ts_disksize tierswap0 64M
 zeros 8 4 "previously written range after reset"
 
 # --- while swapped on: reset, hot_remove and rmmod are refused --------------
-mkswap /dev/tierswap0 > /dev/null
-swapon /dev/tierswap0
+ts_mkswap_on tierswap0
 refuse $D/reset 1 EBUSY
 refuse $TS_CONTROL/hot_remove 0 EBUSY
 refuse $D/disksize 128M EBUSY
@@ -156,6 +155,6 @@ echo "ok: rmmod refused while swapped on"
 grep -q '^/dev/tierswap0 ' /proc/swaps || ts_fail "tierswap0 no longer in /proc/swaps"
 ts_swaptest_in_cg bad-input 8M --size 24 --expect-swap
 ts_show_stats tierswap0 "after swaptest:"
-swapoff /dev/tierswap0
+swapoff /dev/tierswap0 || ts_fail "swapoff /dev/tierswap0 failed"
 "$TS_BIN/wr" $D/reset 1 > /dev/null || ts_fail "reset after swapoff refused"
 ts_expect_eq "stored bytes after swapoff + reset" "$(ts_stat tierswap0 mm_stat orig_data_size)" 0

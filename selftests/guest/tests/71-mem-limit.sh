@@ -4,6 +4,9 @@
 # workload verifies its data or is OOM-killed, nothing is corrupted, and the device stays
 # consistent (everything is freed at swapoff).
 # timeout: 300
+# The limit makes writes fail, the swap core logs them, and the memcg may OOM-kill:
+# allow-log: Write-error on swap-device
+# allow-log: invoked oom-killer
 set -eu
 # shellcheck source=selftests/guest/lib.sh disable=SC2119
 . "$(dirname "$0")/../lib.sh"

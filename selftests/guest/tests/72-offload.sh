@@ -46,7 +46,8 @@ fio_verify overwrite --rw=randwrite --size=2M --norandommap --randrepeat=0 --io_
 	--verify_backlog=16
 # Trims: write 8 MiB at 4M, then at once discard the second half of each of
 # its last three MiB (the pages written last are the likeliest to be staged).
-head -c 4M /dev/urandom | od -An -tx1 -v | head -c 8M > /tmp/tierswap-data	# ~2:1 text
+head -c 4M /dev/urandom | od -An -tx1 -v > /tmp/tierswap-data	# ~2:1 text, 12.25 MiB
+truncate -s 8M /tmp/tierswap-data
 cp /tmp/tierswap-data /tmp/tierswap-want
 dropped0=$(ts_stat tierswap0 offload_stat dropped)
 dd if=/tmp/tierswap-data of=$dev bs=1M seek=4 oflag=direct status=none
