@@ -252,8 +252,16 @@ ts_kprobe_hits() {	# ts_kprobe_hits EVENT: hit count since it was added
 
 ts_kprobe_cleanup() {
 	[ -e "$TS_TRACEFS/kprobe_events" ] || return 0
+	local trig t
 	if [ -d "$TS_TRACEFS/events/$TS_KPROBE_GROUP" ]; then
 		echo 0 > "$TS_TRACEFS/events/$TS_KPROBE_GROUP/enable" 2>/dev/null || true
+		# An event with a trigger (hist) cannot be removed.
+		for trig in "$TS_TRACEFS/events/$TS_KPROBE_GROUP"/*/trigger; do
+			[ -e "$trig" ] || continue
+			grep -v '^#' "$trig" | while read -r t _; do
+				echo "!$t" >> "$trig" || true
+			done || true
+		done
 	fi
 	{ grep "^[pr]:$TS_KPROBE_GROUP/" "$TS_TRACEFS/kprobe_events" 2>/dev/null || true; } |
 		while read -r def _; do
@@ -390,14 +398,50 @@ ts_offload_settled() {
 	ts_expect_eq "$1 staged = drained + dropped" "$staged" $((drained + dropped))
 }
 
-# ts_swaptest_in_cg NAME MEMORY_MAX SWAPTEST_ARGS...: run swaptest in a fresh cgroup.
+# ts_seed: a fresh pattern seed for swaptest, so that no run can pass by reading
+# back what an earlier run with the same seed left behind.
+ts_seed() { echo $(((RANDOM << 15 | RANDOM) + 2)); }
+
+# ts_only_tierswap0: tierswap0 is the only active swap device.
+ts_only_tierswap0() {
+	grep -q '^/dev/tierswap0 ' /proc/swaps && [ "$(awk 'NR > 1' /proc/swaps | wc -l)" -eq 1 ]
+}
+
+# ts_swaptest_in_cg NAME MEMORY_MAX SWAPTEST_ARGS...: run swaptest in a fresh
+# cgroup, with a fresh --seed unless one is given. When tierswap0 is the only
+# swap, its io_stat writes must have grown by at least the number of
+# (page, generation)s swaptest verified after finding them on swap
+# (swapped_verified): the verified data went through tierswap0.
 ts_swaptest_in_cg() {
 	local cg name=$1 max=$2 rc=0
 	shift 2
 	cg=$(ts_cg_create "$name" "$max")
-	ts_cg_run "$cg" "$TS_BIN/swaptest" "$@" || rc=$?
+	! ts_only_tierswap0 || wr0=$(ts_stat tierswap0 io_stat writes)
+	ts_cg_run "$cg" "$TS_BIN/swaptest" "${seed[@]}" "$@" 2>&1 | tee "$log" || rc=$?
 	echo "$name: memory.events: $(tr '\n' ' ' < "$cg/memory.events")"
 	rmdir "$cg" 2>/dev/null || true
-	[ "$rc" -eq 0 ] || ts_fail "swaptest $* in memory.max=$max exited $rc"
-	echo "ok: swaptest $* in memory.max=$max"
+	[ "$rc" -eq 0 ] || ts_fail "swaptest ${seed[*]} $* in memory.max=$max exited $rc"
+	echo "ok: swaptest ${seed[*]} $* in memory.max=$max"
+	[ -n "$wr0" ] || return 0
+	sv=$(sed -n 's/^\(.*: \)\{0,1\}swapped_verified=//p' "$log" | sort -n | tail -n1)
+	[ -n "$sv" ] || ts_fail "swaptest printed no swapped_verified count"
+	dwr=$(($(ts_stat tierswap0 io_stat writes) - wr0))
+	ts_expect_ge "tierswap0 io_stat writes delta vs pages verified from swap" "$dwr" "$sv"
+}
+
+# ts_swaptest_corrupt NAME MEMORY_MAX SWAPTEST_ARGS...: the checker must catch
+# a flipped byte: swaptest --corrupt exits 1 and names the page.
+ts_swaptest_corrupt() {
+	local cg name=$1 max=$2 rc=0 log seed idx=$((RANDOM % 1000))
+	shift 2
+	seed=$(ts_seed)
+	log=/tmp/tierswap-swaptest-$name.log
+	cg=$(ts_cg_create "$name" "$max")
+	ts_cg_run "$cg" "$TS_BIN/swaptest" --seed "$seed" --corrupt "$idx" "$@" 2>&1 | tee "$log" ||
+		rc=$?
+	rmdir "$cg" 2>/dev/null || true
+	ts_expect_eq "exit code of swaptest --seed $seed --corrupt $idx $*" "$rc" 1
+	grep -q "MISMATCH page $idx " "$log" ||
+		ts_fail "swaptest --corrupt $idx did not report page $idx as mismatching"
+	echo "ok: swaptest caught the byte flipped in page $idx"
 }

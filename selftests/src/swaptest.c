@@ -13,11 +13,18 @@
  * caller runs us in a cgroup whose memory.max is smaller than --size. With no
  * swap at all MADV_PAGEOUT does nothing and verification must still pass.
  *
+ * Before each verification pass the pages that are on swap at that moment are
+ * counted from /proc/self/pagemap, each (page, generation) once and zero pages
+ * (which 6.12+ keep out of the swap device) left out: each of them needed its
+ * own write to swap, so the caller can check the device under test saw at
+ * least that many ("swapped_verified=N" at the end).
+ *
  * Exit: 0 verified, 1 verification failed (or --expect-swap unmet), 2 usage or
  * setup error. The first mismatch is reported with page, offset, expected, got.
  */
 #define _GNU_SOURCE
 #include <errno.h>
+#include <fcntl.h>
 #include <getopt.h>
 #include <inttypes.h>
 #include <pthread.h>
@@ -53,6 +60,8 @@ static const char usage_text[] =
 "  --pause-after-swapout  print \"swapped\" and wait for a byte on stdin before\n"
 "                         verifying (lets the caller e.g. swapoff meanwhile)\n"
 "  --expect-swap          fail unless pswpout and pswpin in /proc/vmstat grew\n"
+"                         and (without --pause-after-swapout, which lets the\n"
+"                         caller swapoff) at least one verified page came from swap\n"
 "  --seed S               pattern seed (default 1)\n"
 "  --nohuge               madvise(MADV_NOHUGEPAGE) on the buffer\n"
 "  --corrupt IDX          flip one byte of page IDX before verifying (in the\n"
@@ -75,6 +84,9 @@ static struct {
 
 static unsigned char *buf;	/* the test area */
 static uint8_t *gen;		/* current generation of each page */
+static uint8_t *counted;	/* gen + 1 when last counted in swapped_verified */
+static size_t swapped_verified;	/* see count_swapped() */
+static int pagemap_fd;
 static const char *who = "";	/* "parent: "/"child: " prefix in --fork mode */
 
 /* Verification results, shared by all threads. */
@@ -252,6 +264,33 @@ static void pageout_range(size_t first, size_t last)
 	}
 }
 
+/*
+ * Count the non-zero pages that are on swap now (pagemap bit 62), each
+ * (page, generation) once: every one of them was written to swap with that
+ * content at least once.
+ */
+static void count_swapped(void)
+{
+	uint64_t ent[512];
+	size_t idx, i, n, p;
+	off_t off;
+
+	for (idx = 0; idx < opt.npages; idx += n) {
+		n = opt.npages - idx < 512 ? opt.npages - idx : 512;
+		off = ((uintptr_t)buf / PAGE + idx) * sizeof(ent[0]);
+		if (pread(pagemap_fd, ent, n * sizeof(ent[0]), off) != (ssize_t)(n * sizeof(ent[0])))
+			die("pread /proc/self/pagemap");
+		for (i = 0; i < n; i++) {
+			p = idx + i;
+			if (!((ent[i] >> 62) & 1) || page_kind(p, gen[p]) == K_ZERO ||
+			    counted[p] == gen[p] + 1)
+				continue;
+			counted[p] = gen[p] + 1;
+			swapped_verified++;
+		}
+	}
+}
+
 /* ---- threads --------------------------------------------------------- */
 
 enum phase { P_FILL, P_VERIFY, P_RETOUCH, P_REWRITE };
@@ -317,6 +356,9 @@ static void run_phase(enum phase phase, unsigned int round, const char *name)
 	double t0 = now();
 	unsigned int i;
 	int err;
+
+	if (phase == P_VERIFY || phase == P_RETOUCH)
+		count_swapped();
 
 	for (i = 0; i < opt.threads; i++) {
 		w[i] = (struct worker){ .id = i, .phase = phase, .round = round };
@@ -459,8 +501,12 @@ int main(int argc, char **argv)
 	if (opt.nohuge && madvise(buf, opt.npages * PAGE, MADV_NOHUGEPAGE))
 		die("madvise(MADV_NOHUGEPAGE)");
 	gen = calloc(opt.npages, 1);
-	if (!gen)
+	counted = calloc(opt.npages, 1);
+	if (!gen || !counted)
 		die("calloc");
+	pagemap_fd = open("/proc/self/pagemap", O_RDONLY);
+	if (pagemap_fd < 0)
+		die("/proc/self/pagemap");
 
 	read_vmstat(&in0, &out0);
 	say("swaptest: %zu pages (%zu MiB), %u thread(s), seed %" PRIu64 "%s%s, %u round(s), %s content\n",
@@ -507,6 +553,7 @@ int main(int argc, char **argv)
 		say("FAIL: %zu page reads did not match\n", bad_pages);
 		rc = 1;
 	}
+	say("swapped_verified=%zu\n", swapped_verified);
 	if (child == 0 && opt.fork)	/* the child reports through its exit code */
 		exit(rc);
 	if (child > 0) {
@@ -522,6 +569,10 @@ int main(int argc, char **argv)
 	say("pswpin_delta=%" PRIu64 " pswpout_delta=%" PRIu64 "\n", in1 - in0, out1 - out0);
 	if (opt.expect_swap && (in1 == in0 || out1 == out0)) {
 		say("FAIL: --expect-swap: no swap traffic\n");
+		rc = 1;
+	}
+	if (opt.expect_swap && !opt.pause && !swapped_verified) {
+		say("FAIL: --expect-swap: no verified page was on swap\n");
 		rc = 1;
 	}
 	if (!rc)

@@ -17,7 +17,7 @@ log=/tmp/tierswap-swaptest.log
 mkfifo "$fifo"
 
 # swaptest blocks opening the fifo until we open its write end below.
-ts_cg_run "$cg" "$TS_BIN/swaptest" --size $SIZE_MB --pause-after-swapout --expect-swap \
+ts_cg_run "$cg" "$TS_BIN/swaptest" --seed "$(ts_seed)" --size $SIZE_MB --pause-after-swapout --expect-swap \
 	< "$fifo" > "$log" 2>&1 &
 pid=$!
 exec 5> "$fifo"
