@@ -413,8 +413,10 @@ ts_only_tierswap0() {
 # (page, generation)s swaptest verified after finding them on swap
 # (swapped_verified): the verified data went through tierswap0.
 ts_swaptest_in_cg() {
-	local cg name=$1 max=$2 rc=0
+	local cg name=$1 max=$2 rc=0 log seed=() wr0='' sv dwr
 	shift 2
+	[[ " $* " == *" --seed "* ]] || seed=(--seed "$(ts_seed)")
+	log=/tmp/tierswap-swaptest-$name.log
 	cg=$(ts_cg_create "$name" "$max")
 	! ts_only_tierswap0 || wr0=$(ts_stat tierswap0 io_stat writes)
 	ts_cg_run "$cg" "$TS_BIN/swaptest" "${seed[@]}" "$@" 2>&1 | tee "$log" || rc=$?
