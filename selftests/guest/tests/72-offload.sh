@@ -105,18 +105,28 @@ ts_swaptest_in_cg offload-compressible 16M --size 32 --content compressible --ex
 ts_swaptest_in_cg offload-mix 16M --size 32 --threads 2 --expect-swap
 staged0=$(ts_stat tierswap0 offload_stat staged)
 inline0=$(ts_stat tierswap0 offload_stat inline)
+# The toggler counts the on/off cycles it completed; a refused write stops it.
+toggles=/tmp/tierswap-toggles
+echo 0 > $toggles
 (
+	n=0
 	while :; do
-		echo 0 > $D/offload; sleep 0.1
-		echo 1 > $D/offload; sleep 0.1
+		echo 0 > $D/offload || exit 1
+		sleep 0.1
+		echo 1 > $D/offload || exit 1
+		n=$((n + 1))
+		echo $n > $toggles
+		sleep 0.1
 	done
 ) &
 toggler=$!
 rc=0
 ( ts_swaptest_in_cg offload-toggle 16M --size 32 --rounds 3 --expect-swap ) || rc=$?
+kill -0 $toggler 2>/dev/null || ts_fail "the offload toggler stopped (a write to $D/offload failed?)"
 kill $toggler; wait $toggler 2>/dev/null || true
 echo 1 > $D/offload
 [ $rc -eq 0 ] || ts_fail "swaptest failed while offload was switched on and off"
+ts_expect_ge "offload off/on cycles during the swaptest" "$(cat $toggles)" 3
 ts_expect_ge "staged while toggling" $(($(ts_stat tierswap0 offload_stat staged) - staged0)) 1
 ts_expect_ge "inline while toggling" $(($(ts_stat tierswap0 offload_stat inline) - inline0)) 1
 ts_swap_end
