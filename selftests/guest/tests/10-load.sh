@@ -93,9 +93,10 @@ test_hot_add_remove() {
 	ts_expect_eq "hot_remove of a never-created id" "$r" ENODEV
 
 	# The freed id is handed out again (ids are reused like zram's idr).
-	id=$(cat "$TS_CONTROL/hot_add")
-	echo "hot_add after remove returned $id"
+	id2=$(cat "$TS_CONTROL/hot_add")
+	ts_expect_eq "hot_add after removing tierswap$id returns the freed id" "$id2" "$id"
 	[ -e "/sys/block/tierswap$id" ] || ts_fail "hot_add returned $id but tierswap$id does not exist"
+	check_device_abi "tierswap$id"
 	r=$("$TS_BIN/wr" "$TS_CONTROL/hot_remove" 0 || true)
 	ts_expect_eq "hot_remove of device 0" "$r" OK
 	rmmod tierswap || ts_fail "rmmod after hot_add/hot_remove failed"
