@@ -11,11 +11,12 @@
  * Context: ts_store_put() runs in the I/O path before any cluster lock is
  * taken: it compresses in this CPU's stream (preemption off) and allocates
  * without direct reclaim there; if that fails it drops the stream,
- * allocates with GFP_NOIO (may sleep, never recurses into I/O) and
- * compresses again.  ts_store_get() and ts_store_free() run under a
- * cluster spinlock, ts_store_free() possibly with interrupts off: neither
- * sleeps.  The drain callback runs in a stage worker and calls commit
- * with no lock held.
+ * compresses again into a bounce page of its own and allocates for that
+ * result with GFP_NOIO (may sleep, never recurses into I/O).
+ * ts_store_get() and ts_store_free() run under a cluster spinlock,
+ * ts_store_free() possibly with interrupts off: neither sleeps.  The
+ * drain callback runs in a stage worker and calls commit with no lock
+ * held.
  */
 #include <linux/err.h>
 #include <linux/gfp.h>
@@ -133,7 +134,34 @@ static const void *ts_store_pack(struct ts_store *st, struct ts_comp_stream *s,
 	return s->buffer;
 }
 
-/* Compress @src into a new zsmalloc object, ignoring the limit. */
+/*
+ * The no-wait allocation failed: compress @src again, this time into
+ * @bounce, a page we own, so that the bytes and their size stay as they
+ * are while the GFP_NOIO allocation sleeps.  The source may have changed
+ * since the first compression (an O_DIRECT writer rewriting its buffer):
+ * allocate for, and write, this compression's size only.
+ */
+static unsigned long ts_store_alloc_slow(struct ts_store *st, const void *src,
+					 void *bounce, u32 *size)
+{
+	struct ts_comp_stream *s = ts_comp_get(st->comp);
+	const void *data = ts_store_pack(st, s, src, size);
+	unsigned long h;
+
+	memcpy(bounce, data, *size);
+	ts_comp_put(st->comp);
+	h = ts_zs_malloc(st->pool, *size, TS_GFP_NOIO);
+	if (!IS_ERR_VALUE(h))
+		ts_zs_write(st->pool, h, bounce, *size);
+	return h;
+}
+
+/*
+ * Compress @src into a new zsmalloc object, ignoring the limit.  The fast
+ * path compresses in this CPU's stream and allocates without sleeping
+ * while it holds the stream; the bytes written are always the ones whose
+ * size was allocated.
+ */
 static int ts_store_compress(struct ts_store *st, const void *src,
 			     unsigned long *handle, u32 *size)
 {
@@ -144,16 +172,19 @@ static int ts_store_compress(struct ts_store *st, const void *src,
 	s = ts_comp_get(st->comp);
 	data = ts_store_pack(st, s, src, size);
 	h = ts_zs_malloc(st->pool, *size, TS_GFP_NOWAIT);
+	if (!IS_ERR_VALUE(h))
+		ts_zs_write(st->pool, h, data, *size);
+	ts_comp_put(st->comp);
 	if (IS_ERR_VALUE(h)) {
-		ts_comp_put(st->comp);
-		h = ts_zs_malloc(st->pool, *size, TS_GFP_NOIO);
+		void *bounce = kmalloc(PAGE_SIZE, GFP_NOIO | __GFP_NOWARN);
+
+		if (!bounce)
+			return -ENOMEM;
+		h = ts_store_alloc_slow(st, src, bounce, size);
+		kfree(bounce);
 		if (IS_ERR_VALUE(h))
 			return -ENOMEM;
-		s = ts_comp_get(st->comp);
-		data = ts_store_pack(st, s, src, size);
 	}
-	ts_zs_write(st->pool, h, data, *size);
-	ts_comp_put(st->comp);
 	/* zsmalloc handles are slab pointers: even, unlike staged ones. */
 	WARN_ON_ONCE(ts_stage_handle(h));
 	if (*size == PAGE_SIZE) {
