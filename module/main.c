@@ -149,8 +149,13 @@ static int ts_add(void)
 	dev = kzalloc(sizeof(*dev), GFP_KERNEL);
 	if (!dev)
 		return -ENOMEM;
+	/*
+	 * Reserve the id with no device behind it: until idr_replace() below,
+	 * hot_remove and unload find nothing under it (-ENODEV), so they
+	 * never see a device without its disk or free one being built.
+	 */
 	mutex_lock(&ts_index_lock);
-	id = idr_alloc(&ts_index, dev, 0, TS_MAX_DEVICES, GFP_KERNEL);
+	id = idr_alloc(&ts_index, NULL, 0, TS_MAX_DEVICES, GFP_KERNEL);
 	mutex_unlock(&ts_index_lock);
 	if (id < 0) {
 		ret = id == -ENOSPC ? -EBUSY : id;
@@ -182,6 +187,10 @@ static int ts_add(void)
 	if (ret)
 		goto put_disk;
 	pr_info("added device %s\n", dev->disk->disk_name);
+	/* Publish; from here on hot_remove may free @dev at any time. */
+	mutex_lock(&ts_index_lock);
+	idr_replace(&ts_index, dev, id);
+	mutex_unlock(&ts_index_lock);
 	return id;
 
 put_disk:
