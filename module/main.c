@@ -276,19 +276,21 @@ static struct class ts_control_class = {
 	.class_groups	= ts_control_groups,
 };
 
-static int ts_remove_any(int id, void *ptr, void *data)
-{
-	struct ts_dev *dev = ptr;
-
-	/* The module is only unloaded when no device is open. */
-	WARN_ON(ts_remove(dev));
-	return 0;
-}
-
+/*
+ * Remove every device (module unload, failed load).  Not idr_for_each():
+ * removing entries can free the idr node the walk stands on.
+ */
 static void ts_remove_all(void)
 {
+	struct ts_dev *dev;
+	int id = 0;
+
 	mutex_lock(&ts_index_lock);
-	idr_for_each(&ts_index, ts_remove_any, NULL);
+	while ((dev = idr_get_next(&ts_index, &id))) {
+		/* The module is only unloaded when no device is open. */
+		WARN_ON(ts_remove(dev));
+		id++;
+	}
 	idr_destroy(&ts_index);
 	mutex_unlock(&ts_index_lock);
 }
