@@ -204,19 +204,33 @@ free_dev:
 	return ret;
 }
 
-/* Remove a device; ts_index_lock held. -EBUSY while it is open. */
+/*
+ * Delete the disk and free the device.  del_gendisk() removes the disk's
+ * attributes and waits for any store still running in them (a reset), and
+ * waits for I/O in flight; afterwards the disk can no longer be opened.
+ */
+static void ts_dev_delete(struct ts_dev *dev)
+{
+	lockdep_assert_held(&ts_index_lock);
+	idr_remove(&ts_index, dev->id);
+	del_gendisk(dev->disk);
+	mutex_lock(&dev->disk->open_mutex);
+	dev->claim = true;
+	mutex_unlock(&dev->disk->open_mutex);
+	ts_dev_free_storage(dev);
+	pr_info("removed device %s\n", dev->disk->disk_name);
+	put_disk(dev->disk);
+	kfree(dev);
+}
+
+/* hot_remove; ts_index_lock held.  -EBUSY while open or being reset. */
 static int ts_remove(struct ts_dev *dev)
 {
 	int ret = ts_dev_claim(dev);
 
 	if (ret)
 		return ret;
-	del_gendisk(dev->disk);
-	ts_dev_free_storage(dev);
-	idr_remove(&ts_index, dev->id);
-	pr_info("removed device %s\n", dev->disk->disk_name);
-	put_disk(dev->disk);
-	kfree(dev);
+	ts_dev_delete(dev);
 	return 0;
 }
 
@@ -277,7 +291,10 @@ static struct class ts_control_class = {
 };
 
 /*
- * Remove every device (module unload, failed load).  Not idr_for_each():
+ * Remove every device (module unload, failed load).  No device is open at
+ * unload (an open disk pins the module), but a reset may still be running:
+ * it claimed the device, so removal does not ask for a claim, and
+ * ts_dev_delete() waits for the reset to return.  Not idr_for_each():
  * removing entries can free the idr node the walk stands on.
  */
 static void ts_remove_all(void)
@@ -286,11 +303,8 @@ static void ts_remove_all(void)
 	int id = 0;
 
 	mutex_lock(&ts_index_lock);
-	while ((dev = idr_get_next(&ts_index, &id))) {
-		/* The module is only unloaded when no device is open. */
-		WARN_ON(ts_remove(dev));
-		id++;
-	}
+	while ((dev = idr_get_next(&ts_index, &id)))
+		ts_dev_delete(dev);
 	idr_destroy(&ts_index);
 	mutex_unlock(&ts_index_lock);
 }
