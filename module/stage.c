@@ -322,6 +322,22 @@ void ts_stage_stats(struct ts_stage *sg, struct ts_stage_stats *stats)
 	stats->capacity = (u64)nr_cpu_ids * sg->per_cpu;
 }
 
+/* Free what ts_stage_create() allocated; no work may be queued. */
+static void ts_stage_free(struct ts_stage *sg)
+{
+	unsigned int cpu;
+
+	if (sg->wq)
+		destroy_workqueue(sg->wq);
+	if (sg->pools)
+		for (cpu = 0; cpu < nr_cpu_ids; cpu++)
+			vfree(sg->pools[cpu].pages);
+	kfree(sg->workers);
+	kvfree(sg->entries);
+	kfree(sg->pools);
+	kfree(sg);
+}
+
 /**
  * ts_stage_create() - allocate a staging area and its workers.
  * @name: names the workqueue (the device's name)
@@ -382,24 +398,14 @@ struct ts_stage *ts_stage_create(const char *name, unsigned int per_cpu,
 	return sg;
 
 fail:
-	ts_stage_destroy(sg);
+	/* Nothing was queued: free without flushing (workers may be unset). */
+	ts_stage_free(sg);
 	return ERR_PTR(-ENOMEM);
 }
 
 /* Free everything; no ts_stage_*() call may run or follow. */
 void ts_stage_destroy(struct ts_stage *sg)
 {
-	unsigned int cpu;
-
-	if (sg->wq) {
-		ts_stage_flush(sg);
-		destroy_workqueue(sg->wq);
-	}
-	if (sg->pools)
-		for (cpu = 0; cpu < nr_cpu_ids; cpu++)
-			vfree(sg->pools[cpu].pages);
-	kfree(sg->workers);
-	kvfree(sg->entries);
-	kfree(sg->pools);
-	kfree(sg);
+	ts_stage_flush(sg);
+	ts_stage_free(sg);
 }
