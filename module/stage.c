@@ -72,6 +72,7 @@ struct ts_stage {
 	unsigned int nr_workers;
 	unsigned long max_queued;	/* past this, writers compress inline */
 	struct delayed_work later;	/* trickle pick-up and retries */
+	bool dying;			/* flushed: later kicks no worker */
 
 	spinlock_t queue_lock;		/* queue, nr_queued */
 	struct list_head queue;
@@ -169,7 +170,8 @@ static void ts_stage_requeue(struct ts_stage *sg, struct list_head *batch)
 	sg->nr_queued += n;
 	spin_unlock(&sg->queue_lock);
 	atomic64_inc(&sg->retries);
-	queue_delayed_work(sg->wq, &sg->later, TS_STAGE_RETRY_DELAY);
+	if (!READ_ONCE(sg->dying))
+		queue_delayed_work(sg->wq, &sg->later, TS_STAGE_RETRY_DELAY);
 }
 
 static void ts_stage_work(struct work_struct *work)
@@ -214,7 +216,8 @@ static void ts_stage_later(struct work_struct *work)
 					   struct ts_stage, later);
 	unsigned long queued = READ_ONCE(sg->nr_queued);
 
-	if (queued)
+	/* Armed by a retry that raced with ts_stage_flush(): start nothing. */
+	if (queued && !READ_ONCE(sg->dying))
 		ts_stage_kick(sg, queued);
 }
 
@@ -298,13 +301,20 @@ void ts_stage_release(struct ts_stage *sg, unsigned long handle)
 
 /*
  * Wait for running and queued work; afterwards no worker calls drain()
- * until the next ts_stage_queue().  Pages a failed drain left queued stay
- * staged.
+ * again, so the owner may go away.  Pages a failed drain left queued stay
+ * staged.  Only ts_stage_destroy() may follow.
+ *
+ * A worker whose drain fails re-arms @later, and @later starts workers:
+ * once @dying is set, a @later that runs starts none.  The first cancel
+ * waits for a @later that may have missed @dying and started workers; the
+ * flushes then wait for those; the last cancel drops a retry armed since.
  */
 void ts_stage_flush(struct ts_stage *sg)
 {
 	unsigned int i;
 
+	WRITE_ONCE(sg->dying, true);
+	smp_mb();	/* a @later run after the cancel below sees @dying */
 	cancel_delayed_work_sync(&sg->later);
 	for (i = 0; i < sg->nr_workers; i++)
 		flush_work(&sg->workers[i].work);
