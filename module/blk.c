@@ -75,13 +75,19 @@ static int ts_write_slot(struct ts_dev *dev, unsigned long slot,
 {
 	struct ts_slot new = { .flags = TS_SLOT_USED };
 	struct ts_cluster *c;
+	int ret;
 
 	if (ts_page_same_filled(src, &new.handle)) {
 		new.flags |= TS_SLOT_SAME;
-	} else if (ts_store_put(dev->store, src, slot, &new.handle,
-				&new.size)) {
-		atomic64_inc(&dev->stats.alloc_failures);
-		return -ENOMEM;
+	} else {
+		ret = ts_store_put(dev->store, src, slot, &new.handle,
+				   &new.size);
+		if (ret) {
+			/* Either way the write fails as it always did: -ENOMEM. */
+			atomic64_inc(ret == -ENOSPC ? &dev->stats.limit_refusals :
+						      &dev->stats.alloc_failures);
+			return -ENOMEM;
+		}
 	}
 	c = ts_cluster_lock(&dev->table, slot);
 	ts_slot_set(&dev->table, c, slot, &new);
@@ -183,21 +189,28 @@ static void ts_bio_discard(struct ts_dev *dev, struct bio *bio)
 {
 	sector_t sector = bio->bi_iter.bi_sector;
 	u32 size = bio->bi_iter.bi_size;
-	unsigned long slot;
+	unsigned long slot, start;
 
 	if ((sector & (TS_SECTORS_PER_SLOT - 1)) || (size & (PAGE_SIZE - 1))) {
 		atomic64_inc(&dev->stats.invalid_io);
 		bio_io_error(bio);
 		return;
 	}
+	/* /sys/block/X/stat counts every discard, empty slots or not. */
+	start = bio_start_io_acct(bio);
 	for (slot = sector >> TS_SECTORS_PER_SLOT_SHIFT; size;
 	     slot++, size -= PAGE_SIZE) {
 		struct ts_cluster *c = ts_cluster_lock(&dev->table, slot);
+		bool freed = ts_slot_clear(&dev->table, c, slot);
 
-		ts_slot_clear(&dev->table, c, slot);
 		ts_cluster_unlock(c);
-		atomic64_inc(&dev->stats.discarded);
+		if (freed)
+			atomic64_inc(&dev->stats.discarded);
+		/* A discard may span the whole device (swapon --discard). */
+		if ((slot & (TS_CLUSTER_SLOTS - 1)) == TS_CLUSTER_SLOTS - 1)
+			cond_resched();
 	}
+	bio_end_io_acct(bio, start);
 	bio_endio(bio);
 }
 

@@ -243,16 +243,20 @@ bool ts_slot_replace(struct ts_table *t, struct ts_cluster *c,
 	return true;
 }
 
-/* Free @slot (discard, write-zeroes, reset); @c locked. */
-void ts_slot_clear(struct ts_table *t, struct ts_cluster *c,
+/*
+ * Free @slot (discard, write-zeroes, reset); @c locked.
+ * Return: whether it held data.
+ */
+bool ts_slot_clear(struct ts_table *t, struct ts_cluster *c,
 		   unsigned long slot)
 {
 	struct ts_slot *s = &c->slots[ts_index_in(slot)];
 
 	if (!(s->flags & TS_SLOT_USED))
-		return;
+		return false;
 	ts_slot_release(t, c, s);
 	ts_cluster_relist(t, c);
+	return true;
 }
 
 /**
@@ -276,9 +280,16 @@ bool ts_table_free_notify(struct ts_table *t, unsigned long slot)
 		spin_unlock(&c->lock);
 		return true;
 	}
-	if (!test_and_set_bit(ts_index_in(slot), c->pending_free)) {
-		atomic_inc(&c->nr_pending);
-		atomic_long_inc(&t->pending_frees);
+	/*
+	 * Count first: ts_cluster_apply_pending() uncounts a free only after
+	 * it saw the bit, so the counters never dip below zero (debug_stat).
+	 * test_and_set_bit() is fully ordered.
+	 */
+	atomic_inc(&c->nr_pending);
+	atomic_long_inc(&t->pending_frees);
+	if (test_and_set_bit(ts_index_in(slot), c->pending_free)) {
+		atomic_dec(&c->nr_pending);
+		atomic_long_dec(&t->pending_frees);
 	}
 	atomic_long_inc(&t->deferred_frees);
 	return false;

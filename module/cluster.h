@@ -113,7 +113,7 @@ void ts_slot_set(struct ts_table *t, struct ts_cluster *c, unsigned long slot,
 bool ts_slot_replace(struct ts_table *t, struct ts_cluster *c,
 		     unsigned long slot, unsigned long old_handle,
 		     const struct ts_slot *new);
-void ts_slot_clear(struct ts_table *t, struct ts_cluster *c,
+bool ts_slot_clear(struct ts_table *t, struct ts_cluster *c,
 		   unsigned long slot);
 
 bool ts_table_free_notify(struct ts_table *t, unsigned long slot);

@@ -323,13 +323,24 @@ void ts_stage_flush(struct ts_stage *sg)
 
 void ts_stage_stats(struct ts_stage *sg, struct ts_stage_stats *stats)
 {
-	stats->staged = atomic64_read(&sg->staged);
+	u64 done;
+
+	/*
+	 * A page is counted staged before a worker can see it, so staged read
+	 * after drained and dropped is at least their sum: pending cannot go
+	 * below 0.  Pages staged and drained between the reads can push it
+	 * past what staging holds, hence the clamp.
+	 */
 	stats->drained = atomic64_read(&sg->drained);
 	stats->dropped = atomic64_read(&sg->dropped);
+	smp_rmb();	/* pairs with the lock release in ts_stage_queue() */
+	stats->staged = atomic64_read(&sg->staged);
 	stats->retries = atomic64_read(&sg->retries);
 	stats->reads = atomic64_read(&sg->reads);
-	stats->pending = stats->staged - stats->drained - stats->dropped;
 	stats->capacity = (u64)nr_cpu_ids * sg->per_cpu;
+	done = stats->drained + stats->dropped;
+	stats->pending = stats->staged > done ? stats->staged - done : 0;
+	stats->pending = min(stats->pending, stats->capacity);
 }
 
 /* Free what ts_stage_create() allocated; no work may be queued. */

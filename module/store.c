@@ -39,7 +39,6 @@ struct ts_store {
 	atomic_long_t huge_pages;
 	atomic64_t huge_pages_since;
 	atomic64_t inline_pages;
-	atomic_long_t limit_hits;
 };
 
 static int ts_store_drain(void *arg, const void *page, unsigned long key,
@@ -215,18 +214,16 @@ static void ts_store_free_obj(struct ts_store *st, unsigned long handle,
  * With offload on, the page is copied to staging if this CPU's pool has
  * room; the caller must then install *@handle and call ts_store_queue().
  *
- * Return: 0, or -ENOMEM if there is no memory or the store is at its
- * limit.
+ * Return: 0, -ENOSPC if the store is at its limit (nothing was tried),
+ * or -ENOMEM if there is no memory.
  */
 int ts_store_put(struct ts_store *st, const void *src, unsigned long key,
 		 unsigned long *handle, u32 *size)
 {
 	unsigned long limit = READ_ONCE(st->limit_pages);
 
-	if (limit && zs_get_total_pages(st->pool) >= limit) {
-		atomic_long_inc(&st->limit_hits);
-		return -ENOMEM;
-	}
+	if (limit && zs_get_total_pages(st->pool) >= limit)
+		return -ENOSPC;
 	if (st->stage && READ_ONCE(st->offload) &&
 	    ts_stage_put(st->stage, src, key, handle)) {
 		*size = PAGE_SIZE;
@@ -322,7 +319,6 @@ void ts_store_stats(struct ts_store *st, struct ts_store_stats *stats)
 	stats->pages = zs_get_total_pages(st->pool);
 	stats->huge_pages = atomic_long_read(&st->huge_pages);
 	stats->pages_compacted = atomic_long_read(&zs.pages_compacted);
-	stats->limit_hits = atomic_long_read(&st->limit_hits);
 	stats->huge_pages_since = atomic64_read(&st->huge_pages_since);
 	stats->inline_pages = atomic64_read(&st->inline_pages);
 	if (st->stage)

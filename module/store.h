@@ -49,7 +49,6 @@ struct ts_store_stats {
 	u64 pages;		/* pages of RAM the pool holds */
 	u64 huge_pages;		/* objects stored uncompressed */
 	u64 pages_compacted;	/* pages freed by compaction, ever */
-	u64 limit_hits;		/* writes refused at mem_limit */
 	u64 huge_pages_since;	/* objects stored uncompressed, ever */
 	u64 inline_pages;	/* pages compressed by the writer, ever */
 	struct ts_stage_stats stage;	/* zeros without staging */

@@ -160,6 +160,8 @@ static DEVICE_ATTR_WO(reset);
  *
  * One line: reads writes failed_reads failed_writes invalid_io
  * notify_free discarded; counts of 4 KiB pages or events since disksize.
+ * discarded counts only slots that held data when the discard (or
+ * write-zeroes) reached them.
  */
 static ssize_t io_stat_show(struct device *d, struct device_attribute *attr,
 			    char *buf)
@@ -234,7 +236,9 @@ static DEVICE_ATTR_RO(cluster_stat);
  * DOC: debug_stat (read)
  *
  * "version: 1", then deferred_frees pending_frees
- * alloc_failures unwritten_reads.
+ * alloc_failures unwritten_reads limit_refusals.  alloc_failures counts
+ * writes that found no memory; limit_refusals the writes refused because
+ * the store was at mem_limit (not counted in alloc_failures).
  */
 static ssize_t debug_stat_show(struct device *d, struct device_attribute *attr,
 			       char *buf)
@@ -248,9 +252,10 @@ static ssize_t debug_stat_show(struct device *d, struct device_attribute *attr,
 		pending = atomic_long_read(&dev->table.pending_frees);
 	}
 	mutex_unlock(&dev->lock);
-	return sysfs_emit(buf, "version: 1\n%8ld %8ld %8llu %8llu\n", deferred,
-			  pending, TS_STAT(dev, alloc_failures),
-			  TS_STAT(dev, unwritten_reads));
+	return sysfs_emit(buf, "version: 1\n%8ld %8ld %8llu %8llu %8llu\n",
+			  deferred, pending, TS_STAT(dev, alloc_failures),
+			  TS_STAT(dev, unwritten_reads),
+			  TS_STAT(dev, limit_refusals));
 }
 static DEVICE_ATTR_RO(debug_stat);
 
@@ -473,7 +478,9 @@ static DEVICE_ATTR_RW(staging_size);
  *
  * One line: staged inline drained dropped pending staging_pages retries
  * staged_reads.  Pages since disksize, except pending (staged now) and
- * staging_pages (capacity).
+ * staging_pages (capacity).  The counters are read one after the other
+ * while pages move: pending is a snapshot, never below 0 nor above
+ * staging_pages.
  */
 static ssize_t offload_stat_show(struct device *d,
 				 struct device_attribute *attr, char *buf)

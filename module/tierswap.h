@@ -46,6 +46,7 @@ struct ts_stats {
 	atomic64_t alloc_failures;	/* writes failed for lack of memory */
 	atomic64_t unwritten_reads;	/* reads of slots holding nothing */
 	atomic64_t max_used_bytes;	/* mm_stat mem_used_max */
+	atomic64_t limit_refusals;	/* writes refused at mem_limit */
 };
 
 /**

@@ -25,7 +25,7 @@ export PATH="$PATH:/usr/sbin:/sbin"
 TS_COLS_io_stat="reads writes failed_reads failed_writes invalid_io notify_free discarded"
 TS_COLS_mm_stat="orig_data_size compr_data_size mem_used_total mem_limit mem_used_max same_pages pages_compacted huge_pages huge_pages_since"
 TS_COLS_cluster_stat="cluster_size clusters_total clusters_free clusters_partial clusters_full"
-TS_COLS_debug_stat="deferred_frees pending_frees alloc_failures unwritten_reads"
+TS_COLS_debug_stat="deferred_frees pending_frees alloc_failures unwritten_reads limit_refusals"
 TS_COLS_offload_stat="staged inline drained dropped pending staging_pages retries staged_reads"
 
 ts_log()  { echo "$*"; }

@@ -103,15 +103,16 @@ static int test_lists(void)
 	CHECK(atomic_long_read(&t.stored_bytes) == 100 + 488 * 10);
 
 	c = ts_cluster_lock(&t, 999);
-	ts_slot_clear(&t, c, 999);
-	ts_slot_clear(&t, c, 999);		/* clearing twice is harmless */
+	CHECK(ts_slot_clear(&t, c, 999));	/* held data */
+	CHECK(!ts_slot_clear(&t, c, 999));	/* twice: harmless, nothing freed */
 	ts_cluster_unlock(c);
 	CHECK(lists_are(&t, 0, 2, 0));
 	CHECK(released == 1);
 	CHECK(flags_of(&t, 999) == 0);
 
 	c = ts_cluster_lock(&t, 0);
-	ts_slot_clear(&t, c, 0);
+	CHECK(!ts_slot_clear(&t, c, 5));	/* never written */
+	CHECK(ts_slot_clear(&t, c, 0));
 	ts_cluster_unlock(c);
 	CHECK(lists_are(&t, 1, 1, 0));
 	ts_table_destroy(&t);

@@ -34,7 +34,7 @@ check_device_abi() {	# check_device_abi DEV
 	ts_expect_eq "$1 mm_stat columns" "$(wc -w < "$d/mm_stat")" 9
 	ts_expect_eq "$1 cluster_stat columns" "$(wc -w < "$d/cluster_stat")" 5
 	ts_expect_eq "$1 debug_stat header" "$(head -n1 "$d/debug_stat")" "version: 1"
-	ts_expect_eq "$1 debug_stat columns" "$(sed -n 2p "$d/debug_stat" | wc -w)" 4
+	ts_expect_eq "$1 debug_stat columns" "$(sed -n 2p "$d/debug_stat" | wc -w)" 5
 	ts_expect_eq "$1 logical block size" "$(cat "$d/queue/logical_block_size")" 4096
 	ts_expect_eq "$1 rotational" "$(cat "$d/queue/rotational")" 0
 }
