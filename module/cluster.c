@@ -9,7 +9,8 @@
 #include <linux/bitops.h>
 #include <linux/jiffies.h>
 #include <linux/minmax.h>
-#include <linux/vmalloc.h>
+#include <linux/sched.h>
+#include <linux/slab.h>
 #define ts_now()	jiffies
 #endif
 
@@ -69,7 +70,13 @@ int ts_table_init(struct ts_table *t, unsigned long nr_slots,
 		return -EINVAL;
 	t->nr_slots = nr_slots;
 	t->nr_clusters = (nr_slots + TS_CLUSTER_SLOTS - 1) >> TS_CLUSTER_SHIFT;
-	t->clusters = vzalloc(array_size(t->nr_clusters, sizeof(*t->clusters)));
+	/*
+	 * ~8 KiB per 2 MiB of disk: 4 GiB of table for 1 TiB.  Fail rather
+	 * than reclaim hard or wake the OOM killer for a size that does not
+	 * fit (disksize then returns -ENOMEM).
+	 */
+	t->clusters = kvcalloc(t->nr_clusters, sizeof(*t->clusters),
+			       GFP_KERNEL | __GFP_NORETRY | __GFP_NOWARN);
 	if (!t->clusters)
 		return -ENOMEM;
 	t->release = release;
@@ -114,8 +121,9 @@ void ts_table_destroy(struct ts_table *t)
 		for (slot = 0; slot < c->capacity; slot++)
 			ts_slot_clear(t, c, (i << TS_CLUSTER_SHIFT) + slot);
 		ts_cluster_unlock(c);
+		cond_resched();		/* up to 2^19 clusters (1 TiB) */
 	}
-	vfree(t->clusters);
+	kvfree(t->clusters);
 	t->clusters = NULL;
 }
 
@@ -312,6 +320,7 @@ unsigned long ts_table_reap(struct ts_table *t)
 			continue;
 		ts_cluster_unlock(ts_cluster_lock(t, i << TS_CLUSTER_SHIFT));
 		n++;
+		cond_resched();
 	}
 	return n;
 }

@@ -94,8 +94,9 @@ static ssize_t disksize_show(struct device *d, struct device_attribute *attr,
  * with an optional K/M/G/T suffix, rounded up to a whole page.
  *
  * Return: -EINVAL for 0, garbage or more than 1 TiB; -EBUSY if the size is
- * already set (write 1 to reset first); -ENOMEM if the slot table cannot
- * be allocated.  On error nothing changes.
+ * already set (write 1 to reset first); -ENOMEM if the slot table (about
+ * 4 MiB per GiB of disksize) cannot be allocated without heavy reclaim:
+ * the OOM killer is never invoked for it.  On error nothing changes.
  */
 static ssize_t disksize_store(struct device *d, struct device_attribute *attr,
 			      const char *buf, size_t len)

@@ -102,8 +102,13 @@ static inline size_t array_size(size_t n, size_t size)
 
 	return __builtin_mul_overflow(n, size, &r) ? SIZE_MAX : r;
 }
-#define vzalloc(size)	calloc(1, (size))
-#define vfree(p)	free(p)
+
+#define GFP_KERNEL	0u
+#define __GFP_NORETRY	0u
+#define __GFP_NOWARN	0u
+#define kvcalloc(n, size, gfp)	calloc((n), (size))
+#define kvfree(p)	free(p)
+#define cond_resched()	sched_yield()
 extern unsigned long ts_shim_clock;
 #define ts_now()	(__atomic_add_fetch(&ts_shim_clock, 1, __ATOMIC_RELAXED))
 
