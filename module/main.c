@@ -256,8 +256,9 @@ static struct class_attribute class_attr_hot_add = __ATTR(hot_add, 0400,
  * DOC: hot_remove (write)
  *
  * /sys/class/tierswap-control/hot_remove: writing an
- * id removes that device; -EBUSY while it is open, -ENODEV if there is no
- * such device, -EINVAL for anything but a decimal id.
+ * id removes that device; -EBUSY while it is open or being reset, -ENODEV
+ * if there is no such device (also while hot_add is still creating it),
+ * -EINVAL for anything but a decimal id.
  */
 static ssize_t hot_remove_store(TS_CLASS_ATTR_ARGS, const char *buf,
 				size_t len)

@@ -138,7 +138,8 @@ static DEVICE_ATTR_RO(initstate);
  *
  * Writing 1 frees all stored pages and returns the device
  * to disksize 0.  -EBUSY while the device is open (swapon, a mount, an open
- * file descriptor); -EINVAL for any other value.
+ * file descriptor) or being removed; -EINVAL for any other value.  A
+ * module unload waits for a reset in progress.
  */
 static ssize_t reset_store(struct device *d, struct device_attribute *attr,
 			   const char *buf, size_t len)
