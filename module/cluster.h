@@ -98,6 +98,13 @@ struct ts_cluster_stat {
 	unsigned long on_list[TS_NR_LISTS];
 };
 
+/* Bytes of slot table ts_table_init() allocates for @nr_slots. */
+static inline size_t ts_table_bytes(unsigned long nr_slots)
+{
+	return ((nr_slots + TS_CLUSTER_SLOTS - 1) >> TS_CLUSTER_SHIFT) *
+	       sizeof(struct ts_cluster);
+}
+
 int ts_table_init(struct ts_table *t, unsigned long nr_slots,
 		  ts_release_fn release, void *release_arg);
 void ts_table_destroy(struct ts_table *t);

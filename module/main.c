@@ -10,6 +10,7 @@
  * while it is reset or removed, and from being reset or removed while open.
  */
 #include <linux/idr.h>
+#include <linux/mm.h>
 #include <linux/module.h>
 
 #include "tierswap.h"
@@ -57,7 +58,8 @@ u64 ts_mem_used_bytes(struct ts_dev *dev)
  * @dev: device, dev->lock held, dev->disksize == 0
  * @disksize: bytes, a multiple of PAGE_SIZE
  *
- * Return: 0 or -ENOMEM; on error the device is left uninitialised.
+ * Return: 0, or -ENOMEM (also when the slot table is larger than the
+ * memory available); on error the device is left uninitialised.
  */
 int ts_dev_init_storage(struct ts_dev *dev, u64 disksize)
 {
@@ -72,6 +74,14 @@ int ts_dev_init_storage(struct ts_dev *dev, u64 disksize)
 	int ret;
 
 	lockdep_assert_held(&dev->lock);
+	/*
+	 * A table larger than the memory that could be made free cannot be
+	 * had without killing processes, and even __GFP_NORETRY drains RAM
+	 * to the floor on the way (others then meet the OOM killer): refuse.
+	 */
+	if (ts_table_bytes(disksize >> PAGE_SHIFT) >> PAGE_SHIFT >
+	    si_mem_available())
+		return -ENOMEM;
 	dev->store = ts_store_create(dev->disk->disk_name, &cfg);
 	if (IS_ERR(dev->store)) {
 		ret = PTR_ERR(dev->store);
