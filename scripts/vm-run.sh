@@ -122,12 +122,15 @@ printf '#!/bin/sh\nexec %q -d %q "$@"\n' "$MODPROBE" "$MODROOT" >"$stage/modprob
 chmod 755 "$stage/init" "$stage/cmd.sh" "$stage/modprobe"
 (cd "$stage" && find . | cpio -o -H newc --quiet) >"$WORK/initrd.cpio"
 
-# One boot of the guest; sets qemu_rc.
+# One boot of the guest; sets qemu_rc. zswap is off (it would take the
+# pages meant for the device under test); the 8 MiB kernel log keeps the
+# whole of a test's messages (run.sh checks them after each test, from a
+# mark it logs at the start: hot_add races log thousands of lines).
 boot_vm() {
 	set +e
 	timeout "$VM_TIMEOUT" qemu-system-x86_64 -accel tcg,thread=multi -cpu max -m 2G -smp 2 \
 		-kernel "$KDIR/vmlinux" -initrd "$WORK/initrd.cpio" \
-		-append "console=ttyS0 quiet panic=-1 oops=panic zswap.enabled=0" \
+		-append "console=ttyS0 quiet panic=-1 oops=panic zswap.enabled=0 log_buf_len=8M" \
 		-nographic -no-reboot -nodefaults -serial stdio -display none \
 		-fsdev local,id=hostroot,path=/,security_model=none,readonly=on,multidevs=remap \
 		-device virtio-9p-pci,fsdev=hostroot,mount_tag=hostroot </dev/null |
