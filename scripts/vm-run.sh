@@ -5,7 +5,8 @@
 # Boots kernel S (see fetch-kernel.sh) under QEMU TCG and runs CMD in the
 # guest, chrooted into the host's root (shared read-only over virtio-9p, so
 # guest paths are host paths). cwd is the repo root; writable tmpfs on /tmp,
-# /run, /var/tmp and /root; /lib/modules holds kernel S's modules.
+# /run, /var/tmp and /root; `modprobe` (a wrapper first on PATH) loads
+# kernel S's modules: nothing is mounted over a host directory.
 # The guest kernel runs with zswap.enabled=0 (swap goes to the swap devices only).
 # Guest env: TIERSWAP_KO, TIERSWAP_SERIES, KVER, REPO.
 # CMD's output streams to stdout; exits with CMD's exit code, or 125 if the
@@ -24,9 +25,10 @@ KVER=$(kver_of "$S")
 # The real path: $CACHE/kernels may be a symlink into a directory the
 # guest's tmpfs mounts would hide (e.g. below /root).
 MODROOT=$(readlink -f "$KDIR/modroot")
-# Host directories the guest must see even below its tmpfs mounts.
-KEEP=("$CACHE" "$REPO")
-[ "${MODROOT#"$CACHE"/}" != "$MODROOT" ] || KEEP+=("$MODROOT")
+# Host directories the guest must see even below its tmpfs mounts, by
+# their real paths (a symlink in them would resolve against the initramfs).
+KEEP=("$(readlink -f "$CACHE")" "$(readlink -f "$REPO")")
+[ "${MODROOT#"${KEEP[0]}"/}" != "$MODROOT" ] || KEEP+=("$MODROOT")
 MODPROBE=$(PATH=/usr/sbin:/sbin:$PATH command -v modprobe) || die "no modprobe (kmod) on the host"
 MARK="==vm-run-$$=="
 
