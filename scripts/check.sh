@@ -82,11 +82,12 @@ skip() {
 shopt -s lastpipe
 relay() {
 	local k=$1 line res num name plan=-1 got=0
-	R_PLAN=-1 R_GOT=0 R_BAD=0 R_NOTOK=0 R_UNAME='' R_DMESG=''
+	R_PLAN=-1 R_PLANS=0 R_GOT=0 R_BAD=0 R_NOTOK=0 R_UNAME='' R_DMESG='' R_NAMES=()
 	while IFS= read -r line; do
 		if [[ $line =~ ^1\.\.([0-9]+)$ ]]; then
 			[ "$plan" -lt 0 ] || end_stream "$k" "$plan" "$got"
 			plan=${BASH_REMATCH[1]} got=0
+			R_PLANS=$((R_PLANS + 1))
 			R_PLAN=$((R_PLAN < 0 ? plan : R_PLAN + plan))
 		elif [[ $line =~ ^(not\ ok|ok)\ ([0-9]+)\ *-?\ *(.*)$ ]]; then
 			res=${BASH_REMATCH[1]} num=${BASH_REMATCH[2]} name=${BASH_REMATCH[3]}
@@ -98,12 +99,14 @@ relay() {
 			fi
 			[ "$res" = ok ] || R_NOTOK=$((R_NOTOK + 1))
 			if [[ $name =~ ^(.*[^\ ])\ *#\ *[Ss][Kk][Ii][Pp]\ *(.*)$ ]]; then
+				R_NAMES+=("${BASH_REMATCH[1]}")
 				if [ "$res" = ok ]; then
 					skip "$k" "${BASH_REMATCH[1]}" "${BASH_REMATCH[2]:-no reason given}"
 				else
 					tap "not ok" "[$k] ${BASH_REMATCH[1]} (failed; marked SKIP ${BASH_REMATCH[2]})"
 				fi
 			else
+				R_NAMES+=("$name")
 				tap "$res" "[$k] $name"
 			fi
 		elif [[ $line =~ ^ts-uname:\ (.*)$ ]]; then
@@ -120,16 +123,26 @@ end_stream() {
 	[ "$3" = "$2" ] || echo "# [$1] plan 1..$2 but only $3 results: $(($2 - $3)) missing"
 }
 
-# plan_check KERNEL WHAT: one result for the stream relay just read.
+# plan_check KERNEL WHAT [EXPECTED-NAME...]: one result for the stream relay
+# just read. With EXPECTED-NAMEs, the results must name exactly those, in
+# that order (a deleted or renamed test cannot shrink the suite unseen).
 plan_check() {
+	local k=$1 what=$2
+	shift 2
 	if [ "$R_PLAN" -lt 0 ]; then
-		tap "not ok" "[$1] $2: no TAP plan received"
+		tap "not ok" "[$k] $what: no TAP plan received"
+	elif [ "$R_PLANS" != 1 ]; then
+		tap "not ok" "[$k] $what: $R_PLANS plans in one stream"
+	elif [ $# -gt 0 ] && [ "${R_NAMES[*]}" != "$*" ]; then
+		tap "not ok" "[$k] $what: results are not the $# tests of selftests/guest/tests"
+		echo "# [$k] expected: $*"
+		echo "# [$k] received: ${R_NAMES[*]}"
 	elif [ "$R_PLAN" = 0 ]; then
-		tap "not ok" "[$1] $2: empty plan 1..0"
+		tap "not ok" "[$k] $what: empty plan 1..0"
 	elif [ "$R_GOT" != "$R_PLAN" ] || [ "$R_BAD" != 0 ]; then
-		tap "not ok" "[$1] $2: plan of $R_PLAN, $R_GOT results received ($((R_PLAN - R_GOT)) missing, $R_BAD out of plan)"
+		tap "not ok" "[$k] $what: plan of $R_PLAN, $R_GOT results received ($((R_PLAN - R_GOT)) missing, $R_BAD out of plan)"
 	else
-		tap ok "[$1] $2: all $R_PLAN planned results received"
+		tap ok "[$k] $what: all $R_PLAN planned results received"
 	fi
 }
 
@@ -166,6 +179,17 @@ exit $rc'
 echo "TAP version 13"
 [ ${#TESTS[@]} = 0 ] || echo "# CHECK_TESTS=${TESTS[*]}: development run of selected guest tests only, not the suite"
 "$REPO/scripts/deps.sh"
+
+# The guest tests the full suite must report, in order (none for a
+# CHECK_TESTS subset).
+GUEST_TESTS=()
+if [ ${#TESTS[@]} = 0 ]; then
+	for t in selftests/guest/tests/[0-9][0-9]-*.sh; do
+		t=${t##*/}
+		t=${t%.sh}
+		GUEST_TESTS+=("${t#[0-9][0-9]-}")
+	done
+fi
 
 declare -A KVER UNAME WALL COUNTS
 FETCHED=()
@@ -232,7 +256,7 @@ for S in "${FETCHED[@]}"; do
 			tap ok "[$S] boot ${KVER[$S]}"
 		fi
 		UNAME[$S]=${R_UNAME:-none}
-		plan_check "$S" "guest suite"
+		plan_check "$S" "guest suite" "${GUEST_TESTS[@]}"
 		exit_check "$S" "guest suite" "$rc"
 		[ "$rc" != 125 ] || [ -z "$R_UNAME" ] || log_tail "$log.vm-run" 60
 		case $R_DMESG in
