@@ -21,6 +21,7 @@ PKGS=(
 	xz-utils zstd gzip binutils kmod                            # unpacking kernels: xz, zstd, readelf, depmod
 	qemu-system-x86 busybox-static cpio                         # vm-run.sh: the guest and its initramfs
 	gcc libc6-dev make bc flex bison libelf-dev dwarves         # module + selftests build
+	perl                                                        # W=1 runs 6.1/6.12 kernel-doc (Pod::Usage)
 	fio stress-ng python3                                       # guest tests and bench (shared host root)
 )
 
