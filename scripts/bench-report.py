@@ -10,9 +10,13 @@
 # (meta, every raw run, the summary) and DIR/bench.png (ratios; needs
 # matplotlib).  A run that errored (its own "errored", or an error or failed
 # I/O in its part's health line) is listed and counted ("+NE" after n) but
-# kept out of the median.  Exits 1 when a run errored, I/O failed or a guest
-# exited non-zero, after writing everything.
-import json, os, statistics, sys
+# kept out of the median.  So is a value that cannot be computed from its
+# run (a missing field such as cpu_s, a 0 denominator such as io_bytes or
+# pswpin + pswpout): the run gets "value_errors" {row: why} in results.json,
+# the row's cell counts it in "+NE" and the report lists it ("NO VALUE").
+# Exits 1 when a run errored, a value could not be computed, I/O failed or a
+# guest exited non-zero, after writing everything.
+import json, math, os, statistics, sys
 
 DEVICES = ("tierswap", "zram", "brd")
 FIO = ("randread-4k", "randwrite-4k", "seqread-64k", "seqwrite-64k")
@@ -139,10 +143,23 @@ def summarize(runs):
                         if r.get("error_why"):
                             nerr += 1
                             continue
+                        why = None
                         try:
-                            vals.append(val(r))
-                        except (KeyError, ZeroDivisionError, ValueError, IndexError, TypeError):
-                            pass
+                            v = val(r)
+                            if isinstance(v, bool) or not isinstance(v, (int, float)) or not math.isfinite(v):
+                                why = f"not a number: {v!r}"
+                        except KeyError as e:
+                            why = f"no {e.args[0]!r} in the record"
+                        except ZeroDivisionError:
+                            why = "division by zero (nothing measured: 0 bytes, pages or seconds)"
+                        except (ValueError, IndexError, TypeError) as e:
+                            why = f"{type(e).__name__}: {e}"
+                        if why:
+                            # Kept in the raw data, counted and listed, out of the median.
+                            r.setdefault("value_errors", {})[name] = why
+                            nerr += 1
+                        else:
+                            vals.append(v)
                 if vals:
                     row[d] = {"median": statistics.median(vals), "min": min(vals),
                               "max": max(vals), "n": len(vals), "errored": nerr}
@@ -220,6 +237,11 @@ def print_health(runs, health, boots):
         print(f"  ERRORED: kernel {r['kernel']} rep {r['rep']} {r['device']} {wl}: {r['error_why']}")
     if errs:
         problems.append(f"{len(errs)} errored runs")
+    verrs = [(r, m, why) for r in runs for m, why in r.get("value_errors", {}).items()]
+    for r, m, why in verrs:
+        print(f"  NO VALUE: kernel {r['kernel']} rep {r['rep']} {r['device']} {m}: {why}")
+    if verrs:
+        problems.append(f"{len(verrs)} values that could not be computed")
     return problems
 
 
@@ -323,7 +345,7 @@ def main():
                    "problems": problems}, f, indent=1)
     print(f"\nresults: {d}/results.json" + (f", plot: {png}" if have_png else ""))
     if problems:
-        print("\n!!!!! BENCH PROBLEMS: the figures above come from a device that failed !!!!!")
+        print("\n!!!!! BENCH PROBLEMS: the figures above are incomplete or come from a device that failed !!!!!")
         for p in problems:
             print(f"!!!!! {p}")
         sys.exit(1)
