@@ -7,6 +7,7 @@
 # io_bytes, fio's error, and with CPULOG (bench/cpustamp's lines) cpu_s:
 # the non-idle, non-iowait time of all CPUs (user nice system irq softirq
 # steal of /proc/stat) from the job's first "pre" stamp to its last "post".
+# A job is "errored" (why) on a fio error, without both stamps or with no I/O.
 import json, os, re, sys
 
 marker, kernel, rep, device, algo, path = sys.argv[1:7]
@@ -38,8 +39,15 @@ for job in json.load(open(path))["jobs"]:
                clat_p99_us=round(pct.get("99.000000", 0) / 1e3, 2),
                runtime_s=round(job["job_runtime"] / 1e3 / int(m.group(2)), 2),
                io_bytes=job["read"]["io_bytes"] + job["write"]["io_bytes"], error=job["error"])
+    why = []
+    if job["error"]:
+        why.append(f"fio error {job['error']}")
     if "pre" in s and "post" in s:
         rec["cpu_s"] = round((s["post"] - s["pre"]) / tck, 3)
-    if job["error"]:
-        rec["errored"] = f"fio error {job['error']}"
+    else:
+        why.append("no cpustamp pre/post lines: no cpu_s")
+    if not rec["io_bytes"]:
+        why.append("no I/O (io_bytes 0)")
+    if why:
+        rec["errored"] = "; ".join(why)
     print(marker, json.dumps(rec), flush=True)
