@@ -14,8 +14,10 @@
 # run (a missing field such as cpu_s, a 0 denominator such as io_bytes or
 # pswpin + pswpout): the run gets "value_errors" {row: why} in results.json,
 # the row's cell counts it in "+NE" and the report lists it ("NO VALUE").
-# Exits 1 when a run errored, a value could not be computed, I/O failed or a
-# guest exited non-zero, after writing everything.
+# Exits 1 when a run errored, a value could not be computed, a target's
+# ratio could not be computed (also when BENCH_* knobs left its workload or
+# zram out: its target was not checked), I/O failed or a guest exited
+# non-zero, after writing everything.
 import json, math, os, statistics, sys
 
 DEVICES = ("tierswap", "zram", "brd")
@@ -245,15 +247,29 @@ def print_health(runs, health, boots):
     return problems
 
 
+def met(r, goal, better):
+    """The target's verdict, on the unrounded ratio r."""
+    return r >= goal if better == "higher" else r <= goal
+
+
 def targets(summary):
-    res = {}
+    """Print the targets table; return (results, problems): a target whose
+    ratio cannot be computed (no tierswap or zram median, zram's 0) is a
+    problem."""
+    res, problems = {}, []
     for kernel, ks in summary.items():
         for name, goal, better in TARGETS:
-            r = ks["rows"].get(name, {}).get("tierswap/zram")
-            ok = None if r is None else (r >= goal if better == "higher" else r <= goal)
+            row = ks["rows"].get(name, {})
+            r = row.get("tierswap/zram")
+            ok = None if r is None else met(r, goal, better)
             res.setdefault(kernel, []).append({"metric": name, "target": f"{'>=' if better == 'higher' else '<='} {goal}x zram",
                                                "ratio": r, "met": ok})
-    print("\n== targets (tierswap/zram, medians; !E: some runs errored and are left out)")
+            if r is None:
+                have = ", ".join(f"{d} median {fmt(row.get(d, {}).get('median'))}"
+                                 f" n {row.get(d, {}).get('n', 0)}" for d in ("tierswap", "zram"))
+                problems.append(f"kernel {kernel}: target {name}: no ratio ({have})")
+    print("\n== targets (tierswap/zram, medians; !E: some runs errored and are left out;"
+          " -: no ratio, a problem)")
     kernels = list(res)
     print(f"{'metric':36} {'target':>14} " + " ".join(f"{k:>12}" for k in kernels))
     for i, (name, goal, better) in enumerate(TARGETS):
@@ -261,10 +277,11 @@ def targets(summary):
         for k in kernels:
             t = res[k][i]
             errs = any(summary[k]["rows"].get(name, {}).get(d, {}).get("errored") for d in DEVICES)
-            cells.append(("-" if t["ratio"] is None else f"{t['ratio']:.2f} {'ok' if t['met'] else 'NO'}")
+            cells.append(("-" if t["ratio"] is None
+                          else f"{t['ratio']:.2f} {'ok' if t['met'] else 'NO'}")
                          + ("!E" if errs else ""))
         print(f"{name:36} {res[kernels[0]][i]['target']:>14} " + " ".join(f"{c:>12}" for c in cells))
-    return res
+    return res, problems
 
 
 def plot(summary, path, title):
@@ -334,7 +351,8 @@ def main():
               f" max {b.get('other_qemu_max', '?')}")
     print_table(summary, boots)
     problems = print_health(runs, health, boots)
-    tg = targets(summary)
+    tg, tproblems = targets(summary)
+    problems += tproblems
     png = os.path.join(d, "bench.png")
     title = (f"{meta.get('date', '?')}, git {meta.get('git_head', '?')}, kernels {', '.join(summary)};"
              f" knobs: {meta.get('knobs') or 'defaults'}"
