@@ -14,6 +14,9 @@
 # run (a missing field such as cpu_s, a 0 denominator such as io_bytes or
 # pswpin + pswpout): the run gets "value_errors" {row: why} in results.json,
 # the row's cell counts it in "+NE" and the report lists it ("NO VALUE").
+# Targets: the verdict compares the unrounded tierswap/zram ratio with the
+# target (>= or <=); the ratio is shown with 2 decimals, more when 2 would
+# round it onto the other side (0.9996 for >= 1.0: "0.9996 NO").
 # Exits 1 when a run errored, a value could not be computed, a target's
 # ratio could not be computed (also when BENCH_* knobs left its workload or
 # zram out: its target was not checked), I/O failed or a guest exited
@@ -252,6 +255,17 @@ def met(r, goal, better):
     return r >= goal if better == "higher" else r <= goal
 
 
+def fmt_ratio(r, goal, better):
+    """r with 2 decimals, or more (up to 6) when 2 would round it onto the
+    other side of the goal: the shown value always agrees with the verdict
+    (0.9996 vs >= 1.0 shows "0.9996 NO", never "1.00 NO")."""
+    for nd in range(2, 7):
+        s = f"{r:.{nd}f}"
+        if met(float(s), goal, better) == met(r, goal, better):
+            return s
+    return repr(r)
+
+
 def targets(summary):
     """Print the targets table; return (results, problems): a target whose
     ratio cannot be computed (no tierswap or zram median, zram's 0) is a
@@ -268,7 +282,8 @@ def targets(summary):
                 have = ", ".join(f"{d} median {fmt(row.get(d, {}).get('median'))}"
                                  f" n {row.get(d, {}).get('n', 0)}" for d in ("tierswap", "zram"))
                 problems.append(f"kernel {kernel}: target {name}: no ratio ({have})")
-    print("\n== targets (tierswap/zram, medians; !E: some runs errored and are left out;"
+    print("\n== targets (tierswap/zram, medians; verdict on the unrounded ratio, shown with more than 2"
+          " decimals when 2 would round it across the target; !E: some runs errored and are left out;"
           " -: no ratio, a problem)")
     kernels = list(res)
     print(f"{'metric':36} {'target':>14} " + " ".join(f"{k:>12}" for k in kernels))
@@ -278,7 +293,7 @@ def targets(summary):
             t = res[k][i]
             errs = any(summary[k]["rows"].get(name, {}).get(d, {}).get("errored") for d in DEVICES)
             cells.append(("-" if t["ratio"] is None
-                          else f"{t['ratio']:.2f} {'ok' if t['met'] else 'NO'}")
+                          else f"{fmt_ratio(t['ratio'], goal, better)} {'ok' if t['met'] else 'NO'}")
                          + ("!E" if errs else ""))
         print(f"{name:36} {res[kernels[0]][i]['target']:>14} " + " ".join(f"{c:>12}" for c in cells))
     return res, problems
