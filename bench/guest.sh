@@ -105,7 +105,7 @@ health() {
 # per-CPU compression workspaces, worker stacks), measured the same way on
 # both devices.
 dev_up() {
-	DEVNAME=$1 TABLE=0 DEV_ALGO=none SYSDIR= STAGING=0 OFFLOAD=0 FIXED=0
+	DEVNAME=$1 TABLE=0 DEV_ALGO=none SYSDIR='' STAGING=0 OFFLOAD=0 FIXED=0
 	local v0
 	sync
 	echo 3 >/proc/sys/vm/drop_caches
