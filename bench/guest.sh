@@ -14,8 +14,9 @@
 # Each part (fio, swap) of each device ends with a "health" line: the
 # device's io_stat failed_reads and failed_writes, and the part's errors
 # (fio or swapbench or stress-ng exiting non-zero, swapbench reading back
-# wrong data, staging that never drained).  A run that errored is kept,
-# with "errored": "<why>"; the report marks it.
+# wrong data, staging that never drained, a swap run that did not swap:
+# pswpout below half of (SWAP_MB - SWAP_MAX_MB) MiB or pswpin 0).  A run
+# that errored is kept, with "errored": "<why>"; the report marks it.
 # Knobs (env): BENCH_REPS BENCH_DEVICES BENCH_ALGO BENCH_DEV_MB BENCH_FIO_RUNTIME
 #   BENCH_FIO_JOBS BENCH_NUMJOBS BENCH_SWAP_MB BENCH_SWAP_MAX_MB BENCH_PATTERNS
 #   BENCH_PASSES BENCH_VM_OPS BENCH_PARTS (fio swap)
@@ -61,11 +62,27 @@ part_error() {
 	PART_ERRORS+=("$1")
 }
 
-# errored WHY: a part error, and ERR: the JSON field that marks the run errored.
+# errored WHY: a part error, and ERR: the JSON field that marks the run
+# errored (its reasons so far, joined by "; "; reset ERR and ERR_WHY per run).
 errored() {
 	part_error "$1"
-	ERR=", \"errored\": \"$1\""
+	ERR_WHY=${ERR_WHY:+$ERR_WHY; }$1
+	ERR=", \"errored\": \"$ERR_WHY\""
 }
+
+# swapped WHAT PSWPIN PSWPOUT: mark the run errored unless it swapped: at
+# least half of the (SWAP_MB - SWAP_MAX_MB) MiB that do not fit in
+# memory.max must have gone out (4 KiB pages) and something must have come
+# back in.  A run that did not swap measured nothing.
+swapped() {
+	local want=$(((SWAP_MB - SWAP_MAX_MB) * 256 / 2))
+	if [ "${3:-0}" -lt "$want" ] || [ "${2:-0}" -eq 0 ]; then
+		errored "$1 did not swap: pswpin ${2:-none} pswpout ${3:-none} (want > 0 and >= $want)"
+	fi
+}
+
+# json_num KEY JSON: the number after "KEY": in JSON, nothing if absent.
+json_num() { sed -n "s/.*\"$1\": \([0-9][0-9]*\).*/\1/p" <<<"$2"; }
 
 # cpu_ticks: busy jiffies of all CPUs (user nice system irq softirq steal).
 cpu_ticks() { awk '$1 == "cpu" { print $2 + $3 + $4 + $7 + $8 + $9; exit }' /proc/stat; }
@@ -191,7 +208,7 @@ fio_session() {
 		part_error "no fio results"
 	fi
 	[ -n "$SYSDIR" ] || return 0
-	ERR=""
+	ERR="" ERR_WHY=""
 	drain || errored "staging not drained in $DRAIN_S s"
 	emit "\"workload\": \"fio-data\", \"mm_stat\": \"$(mm_stat)\"$(offload_stat)$ERR"
 }
@@ -213,13 +230,16 @@ swap_session() {
 	for pat in $PATTERNS; do
 		cg=$(ts_cg_create "bench$i" "${SWAP_MAX_MB}M")
 		i=$((i + 1))
-		rc=0 ERR=""
+		rc=0 ERR="" ERR_WHY=""
 		res=$(ts_cg_run "$cg" "$SWAPBENCH" --size "$SWAP_MB" --pattern "$pat" \
 			--passes "$PASSES" --seed "$REP" ${SYSDIR:+--mm-stat $SYSDIR/mm_stat} "${drainopt[@]}") || rc=$?
 		rmdir "$cg"
 		[ "$rc" -eq 0 ] || errored "swapbench --pattern $pat exit $rc"
 		case $res in
-		\{*\}) res=${res#\{} res="${res%\}}$ERR" ;;
+		\{*\})
+			swapped "swapbench --pattern $pat" "$(json_num pswpin "$res")" "$(json_num pswpout "$res")"
+			res=${res#\{} res="${res%\}}$ERR"
+			;;
 		*)
 			[ -n "$ERR" ] || errored "swapbench --pattern $pat printed no result"
 			res="\"pattern\": \"$pat\"$ERR"
@@ -228,7 +248,7 @@ swap_session() {
 		emit "\"workload\": \"swap-$pat\", \"memory_max_mb\": $SWAP_MAX_MB, $res$(offload_stat)"
 	done
 	cg=$(ts_cg_create "bench$i" "${SWAP_MAX_MB}M")
-	rc=0 ERR=""
+	rc=0 ERR="" ERR_WHY=""
 	read -r in0 out0 <<<"$(vmstat_pair)"
 	c0=$(cpu_ticks)
 	t0=$(date +%s.%N)
@@ -239,6 +259,7 @@ swap_session() {
 	read -r in1 out1 <<<"$(vmstat_pair)"
 	rmdir "$cg"
 	[ "$rc" -eq 0 ] || errored "stress-ng exit $rc"
+	swapped stress-ng $((in1 - in0)) $((out1 - out0))
 	emit "\"workload\": \"stress-ng-vm\", \"memory_max_mb\": $SWAP_MAX_MB, \"size_mb\": $SWAP_MB, \"vm_ops\": $VM_OPS, \"wall_s\": $(since "$t0" "$t1"), \"pswpin\": $((in1 - in0)), \"pswpout\": $((out1 - out0)), \"cpu_s\": $(cpu_s "$c0" "$c1")$(offload_stat)$ERR"
 	swapoff "$DEVPATH"
 }
