@@ -8,9 +8,11 @@
 #   fio on the raw device (bench/device.fio), then its mm_stat (fio's data),
 #   swapbench (seq, rand, stride) and stress-ng --vm with the device as the
 #   only swap, in a cgroup with memory.max below the working set.
-# Every measurement has cpu_s: the non-idle, non-iowait time of all CPUs
-# (/proc/stat user nice system irq softirq steal) over the run.  mm_stat is
-# read only once tierswap's offload_stat pending is 0 (at most DRAIN_S).
+# zswap must be off (written N and checked at the start: it would take the
+# pages meant for the device).  Every measurement has cpu_s: the non-idle,
+# non-iowait time of all CPUs (/proc/stat user nice system irq softirq
+# steal) over the run.  mm_stat is read only once tierswap's offload_stat
+# pending is 0 (at most DRAIN_S).
 # Each part (fio, swap) of each device ends with a "health" line: the
 # device's io_stat failed_reads and failed_writes, and the part's errors
 # (fio or swapbench or stress-ng exiting non-zero, swapbench reading back
@@ -44,6 +46,7 @@ MARK=BENCH-JSON
 OUT=/tmp/bench
 KERNEL=${TIERSWAP_SERIES:-host}
 SWAPBENCH=$PWD/bench/bin/swapbench
+ZSWAP_ENABLED=/sys/module/zswap/parameters/enabled
 mkdir -p "$OUT"
 
 [ -x "$SWAPBENCH" ] || ts_fail "$SWAPBENCH missing: run 'make -C bench' on the host"
@@ -264,6 +267,17 @@ swap_session() {
 	swapoff "$DEVPATH"
 }
 
+# zswap_off: zswap would take the pages meant for the device under test
+# (vm-run boots with zswap.enabled=0): turn it off, fail if it stays on.
+zswap_off() {
+	local now
+	[ -e "$ZSWAP_ENABLED" ] || return 0
+	echo N >"$ZSWAP_ENABLED" 2>/dev/null || true
+	now=$(cat "$ZSWAP_ENABLED")
+	[ "$now" = N ] || ts_fail "zswap is on: $ZSWAP_ENABLED reads '$now' after writing N"
+}
+
+zswap_off
 ts_swapoff_all
 echo "bench: kernel $(uname -r) ($KERNEL), reps $REPS, devices ${DEVICES[*]}, algo $ALGO," \
 	"device ${DEV_MB} MiB, fio ${FIO_RUNTIME} s x {$FIO_JOBS} x numjobs {$NUMJOBS}," \
