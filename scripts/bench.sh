@@ -8,7 +8,8 @@
 # scripts/bench-report.py prints the table (stdout) and writes results.json
 # (every raw run) and bench.png into $CACHE/bench/<date>/ ($CACHE/bench/latest).
 # BENCH_* variables are passed to the guest (knobs: see bench/guest.sh).
-# Progress and guest logs go to stderr and $CACHE/bench/<date>/.
+# Progress and guest logs go to stderr and $CACHE/bench/<date>/ (guest-S.log:
+# the guest's output, raw.jsonl is parsed from it; vm-run-S.log: vm-run's).
 set -euo pipefail
 # shellcheck source=scripts/lib.sh
 . "$(dirname "$0")/lib.sh"
@@ -47,7 +48,11 @@ for S in $KERNELS; do
 	sampler=$!
 	start=$(date +%s)
 	set +e
-	VM_TIMEOUT=${VM_TIMEOUT:-2400} "$REPO/scripts/vm-run.sh" "$S" -- env "${BENV[@]}" bash bench/guest.sh 2>&1 |
+	# Only vm-run's stdout (the guest's console output) is the guest's:
+	# its stderr (its own messages; after a failed boot, the last console
+	# lines again, BENCH-JSON lines included) goes to vm-run-$S.log.
+	VM_TIMEOUT=${VM_TIMEOUT:-2400} "$REPO/scripts/vm-run.sh" "$S" -- env "${BENV[@]}" bash bench/guest.sh \
+		2> >(tee "$OUT/vm-run-$S.log" >&2) |
 		tee "$OUT/guest-$S.log" | grep --line-buffered -v '^BENCH-JSON ' >&2
 	rc=${PIPESTATUS[0]}
 	set -e
