@@ -66,6 +66,12 @@ static const char usage_text[] =
 "  --nohuge               madvise(MADV_NOHUGEPAGE) on the buffer\n"
 "  --corrupt IDX          flip one byte of page IDX before verifying (in the\n"
 "                         child with --fork): self-test, must exit 1\n"
+"  --corrupt-round R      with --corrupt and R >= 1: flip the byte after round\n"
+"                         R's rewrite and pageout instead, in the first page\n"
+"                         from IDX on (wrapping) that round R rewrote, so the\n"
+"                         mismatch is at generation R's; the page is announced\n"
+"                         as \"corrupt: page P gen G round R\" (default 0: before\n"
+"                         the first verification)\n"
 "  --content KIND         mix (default: zero, same-filled, compressible and\n"
 "                         random pages), random (all incompressible) or\n"
 "                         compressible (all ~2:1)\n"
@@ -79,6 +85,7 @@ static struct {
 	bool fork, pause, expect_swap, nohuge, verbose;
 	uint64_t seed;
 	long corrupt;
+	unsigned int corrupt_round;	/* 0: before the first verification */
 	int content;			/* -1: mix, else every page is this kind */
 } opt = { .threads = 1, .seed = 1, .corrupt = -1, .content = -1 };
 
@@ -293,6 +300,12 @@ static void count_swapped(void)
 
 /* ---- threads --------------------------------------------------------- */
 
+/* Whether round r (>= 1) rewrites page idx: a quarter of the pages. */
+static bool rewritten_in(size_t idx, unsigned int r)
+{
+	return page_key(idx, 0xff - r) % 4 == 0;
+}
+
 enum phase { P_FILL, P_VERIFY, P_RETOUCH, P_REWRITE };
 
 struct worker {
@@ -339,7 +352,7 @@ static void *worker_main(void *arg)
 		break;
 	case P_REWRITE:
 		for (idx = first; idx < last; idx++) {
-			if (page_key(idx, 0xff - w->round) % 4)
+			if (!rewritten_in(idx, w->round))
 				continue;
 			gen[idx] = GEN_ROUND0 + w->round;
 			make_page((uint64_t *)(buf + idx * PAGE), idx, gen[idx]);
@@ -394,6 +407,33 @@ static void modify_subset(unsigned int sel, uint8_t g)
 	pageout_range(0, opt.npages);
 }
 
+/* ---- --corrupt ------------------------------------------------------- */
+
+/*
+ * Flip one byte of a page in this process's view. Round 0: page --corrupt
+ * itself, before the first verification. Round R >= 1 (called after round R's
+ * rewrite and pageout, before its verification): the first page from --corrupt
+ * on, wrapping, that round R rewrote, so it is verified at generation
+ * GEN_ROUND0 + R. In --fork mode only the child corrupts, and the child
+ * verifies every page of its own view at every round.
+ */
+static void corrupt_page(unsigned int round)
+{
+	size_t idx = opt.corrupt, n;
+
+	if (round) {
+		for (n = 0; n < opt.npages && !rewritten_in(idx, round); n++)
+			idx = (idx + 1) % opt.npages;
+		if (n == opt.npages) {
+			fprintf(stderr, "%sswaptest: round %u rewrote no page\n", who, round);
+			exit(2);
+		}
+	}
+	say("corrupt: page %zu gen %u round %u\n", idx, gen[idx], round);
+	buf[idx * PAGE + 1234] ^= 0x5a;
+	pageout_range(idx, idx + 1);	/* through swap once more, corrupted */
+}
+
 /* ---- /proc/vmstat ---------------------------------------------------- */
 
 static void read_vmstat(uint64_t *in, uint64_t *out)
@@ -428,6 +468,7 @@ static void parse_args(int argc, char **argv)
 		{ "seed", required_argument, NULL, 'S' },
 		{ "nohuge", no_argument, NULL, 'n' },
 		{ "corrupt", required_argument, NULL, 'c' },
+		{ "corrupt-round", required_argument, NULL, 'R' },
 		{ "content", required_argument, NULL, 'C' },
 		{ "verbose", no_argument, NULL, 'v' },
 		{ "help", no_argument, NULL, 'h' },
@@ -444,6 +485,7 @@ static void parse_args(int argc, char **argv)
 		case 'r': opt.rounds = strtoul(optarg, &end, 0); break;
 		case 'S': opt.seed = strtoull(optarg, &end, 0); break;
 		case 'c': opt.corrupt = strtol(optarg, &end, 0); break;
+		case 'R': opt.corrupt_round = strtoul(optarg, &end, 0); break;
 		case 'f': opt.fork = true; continue;
 		case 'C':
 			if (!strcmp(optarg, "mix"))
@@ -473,6 +515,10 @@ static void parse_args(int argc, char **argv)
 	opt.npages = size_mib * (1UL << 20) / PAGE;
 	if (opt.corrupt >= (long)opt.npages) {
 		fputs("swaptest: --corrupt beyond --size\n", stderr);
+		exit(2);
+	}
+	if (opt.corrupt_round && (opt.corrupt < 0 || opt.corrupt_round > opt.rounds)) {
+		fputs("swaptest: --corrupt-round needs --corrupt and at most --rounds\n", stderr);
 		exit(2);
 	}
 	return;
@@ -536,8 +582,8 @@ int main(int argc, char **argv)
 		modify_subset(child ? 1 : 2, child ? GEN_PARENT : GEN_CHILD);
 	}
 
-	if (opt.corrupt >= 0 && (!opt.fork || child == 0))
-		buf[opt.corrupt * PAGE + 1234] ^= 0x5a;
+	if (opt.corrupt >= 0 && !opt.corrupt_round && (!opt.fork || child == 0))
+		corrupt_page(0);
 
 	run_phase(P_VERIFY, 0, "verify");
 	if (opt.threads > 1) {
@@ -546,6 +592,8 @@ int main(int argc, char **argv)
 	}
 	for (r = 1; r <= opt.rounds; r++) {
 		run_phase(P_REWRITE, r, "rewrite+pageout");
+		if (opt.corrupt >= 0 && opt.corrupt_round == r && (!opt.fork || child == 0))
+			corrupt_page(r);
 		run_phase(P_VERIFY, r, "verify");
 	}
 
