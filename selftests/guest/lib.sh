@@ -431,19 +431,42 @@ ts_swaptest_in_cg() {
 	ts_expect_ge "tierswap0 io_stat writes delta vs pages verified from swap" "$dwr" "$sv"
 }
 
-# ts_swaptest_corrupt NAME MEMORY_MAX SWAPTEST_ARGS...: the checker must catch
-# a flipped byte: swaptest --corrupt exits 1 and names the page.
+# ts_swaptest_corrupt NAME MEMORY_MAX ROUND SWAPTEST_ARGS...: the checker must
+# catch a flipped byte: swaptest --corrupt IDX (random IDX, fresh seed) exits 1
+# and its MISMATCH report names the page it announced and the generation that
+# page has. ROUND 0 flips before the first verification (page IDX; with --fork
+# in the child, whose view of IDX is generation 2 if IDX % 3 == 2, else 0);
+# ROUND R >= 1 passes --corrupt-round R (SWAPTEST_ARGS need --rounds >= R): a
+# page round R rewrote, at generation 3 + R (swaptest's GEN_ROUND0 + R).
+# swaptest's output is expected to say FAIL: it is shown prefixed "swaptest: ".
 ts_swaptest_corrupt() {
-	local cg name=$1 max=$2 rc=0 log seed idx=$((RANDOM % 1000))
-	shift 2
+	local cg name=$1 max=$2 round=$3 rc=0 log seed idx=$((RANDOM % 1000)) what
+	local ann page g want_g fork=0 rargs=()
+	shift 3
 	seed=$(ts_seed)
+	[ "$round" -eq 0 ] || rargs=(--corrupt-round "$round")
+	[[ " $* " != *" --fork "* ]] || fork=1
+	what="swaptest --seed $seed --corrupt $idx${rargs[*]:+ ${rargs[*]}} $*"
 	log=/tmp/tierswap-swaptest-$name.log
 	cg=$(ts_cg_create "$name" "$max")
-	ts_cg_run "$cg" "$TS_BIN/swaptest" --seed "$seed" --corrupt "$idx" "$@" 2>&1 | tee "$log" ||
-		rc=$?
+	ts_cg_run "$cg" "$TS_BIN/swaptest" --seed "$seed" --corrupt "$idx" "${rargs[@]}" "$@" \
+		> "$log" 2>&1 || rc=$?
+	sed 's/^/swaptest: /' "$log"
 	rmdir "$cg" 2>/dev/null || true
-	ts_expect_eq "exit code of swaptest --seed $seed --corrupt $idx $*" "$rc" 1
-	grep -q "MISMATCH page $idx " "$log" ||
-		ts_fail "swaptest --corrupt $idx did not report page $idx as mismatching"
-	echo "ok: swaptest caught the byte flipped in page $idx"
+	ts_expect_eq "exit code of $what" "$rc" 1
+	ann=$(sed -n 's/^\(child: \)\{0,1\}corrupt: page \([0-9]*\) gen \([0-9]*\) round '"$round"'$/\2 \3/p' "$log")
+	[[ -n "$ann" && "$ann" != *$'\n'* ]] ||
+		ts_fail "$what: no single 'corrupt: page P gen G round $round' line"
+	read -r page g <<< "$ann"
+	if [ "$round" -eq 0 ]; then
+		want_g=0
+		[ "$fork" -eq 0 ] || [ $((idx % 3)) -ne 2 ] || want_g=2
+		ts_expect_eq "page corrupted by $what" "$page" "$idx"
+	else
+		want_g=$((3 + round))	# only round R's rewrite sets it
+	fi
+	ts_expect_eq "generation of the page corrupted by $what" "$g" "$want_g"
+	grep -q "^\(child: \)\{0,1\}MISMATCH page $page (gen $g," "$log" ||
+		ts_fail "$what did not report page $page gen $g as mismatching"
+	echo "ok: swaptest caught the byte flipped in page $page at generation $g (round $round)"
 }
