@@ -10,8 +10,9 @@
 # be unloaded is reported as failed. So is a test during which (or during whose
 # cleanup) the kernel logged a warning, a BUG, a stall, a swap I/O error... (see
 # log_bad below); a test that provokes one of these on purpose names it in a
-# "# allow-log: TEXT" line. zswap must be off: it would take the pages meant for
-# the device under test.
+# "# allow-log: TEXT" line. So is a test after which the kernel carries a taint
+# bit it did not carry before, other than O and E (loading tierswap sets them).
+# zswap must be off: it would take the pages meant for the device under test.
 set -u
 here=$(cd "$(dirname "$0")" && pwd)
 # shellcheck source=selftests/guest/lib.sh
@@ -40,19 +41,26 @@ log_bad=(
 	"Read-error on swap-device" "Write-error on swap-device" "page allocation failure"
 	"UBSAN:" "KASAN:" "possible circular locking" "inconsistent lock state" "DEADLOCK"
 	"possible recursive locking" "unreferenced object" "invoked oom-killer"
-	"list_add corruption" "list_del corruption"
+	"list_add corruption" "list_del corruption" "suspected memory leak"
+	"Bad swap offset entry" "Unused swap offset entry" "Bad swap file entry"
+	"Unused swap file entry" "hard LOCKUP" "soft lockup"
 )
+# The same, as extended regular expressions: SLUB debug reports have no colon
+# after BUG ("BUG kmalloc-128 (Not tainted): Object already free").
+log_bad_re=('BUG [^ ]+ \((Not tainted|Tainted)')
 
 # check_log MARK TEST: print the kernel log lines after MARK that match
 # log_bad and are not allowed by TEST's "# allow-log:" lines; fail if any
 # (or if MARK is no longer in the log).
 check_log() {
-	local mark=$1 t=$2 since bad p args=() allow=()
+	local mark=$1 t=$2 since bad p args=() re=() allow=()
 	since=$(dmesg | awk -v m="$mark" 'found { print } index($0, m) { found = 1 }
 		END { exit !found }') || { echo "kernel log: start mark '$mark' lost"; return 1; }
 	for p in "${log_bad[@]}"; do args+=(-e "$p"); done
+	for p in "${log_bad_re[@]}"; do re+=(-e "$p"); done
 	mapfile -t allow <<< "$(sed -n 's/^# allow-log: *//p' "$t")"
-	bad=$(grep -F "${args[@]}" <<< "$since" || true)
+	bad=$({ grep -F "${args[@]}" <<< "$since"; grep -E "${re[@]}" <<< "$since"; } |
+		awk '!seen[$0]++')
 	for p in "${allow[@]}"; do
 		[ -n "$p" ] && bad=$(grep -v -F -e "$p" <<< "$bad" || true)
 	done
@@ -60,6 +68,32 @@ check_log() {
 	echo "kernel log during the test:"
 	# shellcheck disable=SC2001 # many lines
 	sed 's/^/  /' <<< "$bad"
+	return 1
+}
+
+# kmemleak reports a leak only when it scans: scan after every test (after
+# the cleanup unloaded the module), so that check_log sees the report.
+kmemleak_scan() {
+	local k=/sys/kernel/debug/kmemleak
+	[ -e "$k" ] || return 0
+	echo scan > "$k" || echo "kmemleak: scan failed"
+}
+
+# Taint bits a test may add: O (12, out-of-tree module) and E (13, unsigned
+# module), both set by loading tierswap. Any other new bit fails the test.
+TAINT_OK=$(((1 << 12) | (1 << 13)))
+TAINT_FLAGS=PFSRMBUDAWCIOELKXTNJ	# bit N is letter N (kernel/panic.c)
+# check_taint BEFORE: print the taint bits set since BEFORE; fail if any
+# beyond TAINT_OK.
+check_taint() {
+	local now new b out=
+	read -r now < /proc/sys/kernel/tainted || { echo "cannot read /proc/sys/kernel/tainted"; return 1; }
+	new=$((now & ~$1 & ~TAINT_OK))
+	[ "$new" -eq 0 ] && return 0
+	for ((b = 0; b < 63; b++)); do
+		[ $((new >> b & 1)) -eq 0 ] || out+=" bit $b (${TAINT_FLAGS:b:1}, $((1 << b)))"
+	done
+	echo "kernel tainted during the test:$out (tainted $1 -> $now)"
 	return 1
 }
 
@@ -87,6 +121,7 @@ export TS_SKIP_FILE=$out.skip
 trap 'rm -f "$out" "$TS_SKIP_FILE"' EXIT
 ts_cleanup > /dev/null 2>&1
 pre=$(dmesg | grep -F -e WARNING: -e BUG: -e Oops: || true)
+echo "# kernel tainted before the first test: $(cat /proc/sys/kernel/tainted)"
 # shellcheck disable=SC2001 # many lines
 [ -z "$pre" ] || { echo "# kernel log before the first test:"; sed 's/^/#   /' <<< "$pre"; }
 
@@ -98,6 +133,7 @@ for t in "${tests[@]}"; do
 	limit=$(test_timeout "$t")
 	start=$SECONDS
 	rm -f "$TS_SKIP_FILE"
+	read -r taint0 < /proc/sys/kernel/tainted
 	mark="tierswap-run.sh[$$]: test $n $name start $(date +%s.%N)"
 	echo "$mark" > /dev/kmsg
 	timeout -k 10 "$limit" bash "$t" 2>&1 < /dev/null | tee "$out" | sed -u 's/^/# /'
@@ -122,8 +158,13 @@ for t in "${tests[@]}"; do
 		echo "# module could not be unloaded after the test"
 		verdict=fail
 	fi
+	kmemleak_scan
 	if ! check_log "$mark" "$t" > "$out.log" 2>&1; then
 		sed 's/^/# /' "$out.log"
+		verdict=fail
+	fi
+	if ! check_taint "$taint0" > "$out.taint" 2>&1; then
+		sed 's/^/# /' "$out.taint"
 		verdict=fail
 	fi
 	echo "# $name: exit $rc after ${secs}s"
@@ -133,7 +174,7 @@ for t in "${tests[@]}"; do
 		skipped=$((skipped + 1)) ;;
 	*)	echo "not ok $n - $name"; failed=$((failed + 1)) ;;
 	esac
-	rm -f "$out.cleanup" "$out.log"
+	rm -f "$out.cleanup" "$out.log" "$out.taint"
 done
 echo "# kernel $kernel: ${#tests[@]} tests, $((n - failed - skipped)) passed, $skipped skipped, $failed failed"
 [ "$failed" -eq 0 ]
