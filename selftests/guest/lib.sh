@@ -123,21 +123,26 @@ ts_swapoff_all() {
 
 # ---- stats --------------------------------------------------------------
 
-# ts_stat DEV FILE COLUMN: one column of a tierswap stat file, by name.
+# ts_stat DEV FILE COLUMN: one column of a tierswap stat file, by name. Fails
+# (ts_fail) unless the file has that column and it is a non-negative integer.
+# Inside $(...) ts_fail only ends the subshell, but its "FAIL:" line fails the
+# test in run.sh.
 ts_stat() {
-	local cols line i=0 c
+	local cols line i=0 c v
 	cols=TS_COLS_$2
 	if [ "$2" = debug_stat ]; then
-		line=$(sed -n 2p "/sys/block/$1/debug_stat")
+		line=$(sed -n 2p "/sys/block/$1/debug_stat") || line=
 	else
-		line=$(cat "/sys/block/$1/$2")
+		line=$(cat "/sys/block/$1/$2") || line=
 	fi
 	for c in ${!cols}; do
 		i=$((i + 1))
-		if [ "$c" = "$3" ]; then
-			echo "$line" | awk -v i="$i" '{ print $i }'
-			return 0
-		fi
+		[ "$c" = "$3" ] || continue
+		v=$(awk -v i="$i" '{ print $i }' <<< "$line")
+		[[ "$v" =~ ^[0-9]+$ ]] ||
+			ts_fail "ts_stat: $1/$2 column $i ($3) is '$v', not a count (line: '$line')"
+		echo "$v"
+		return 0
 	done
 	ts_fail "ts_stat: no column $3 in $2"
 }

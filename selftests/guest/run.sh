@@ -11,8 +11,10 @@
 # cleanup) the kernel logged a warning, a BUG, a stall, a swap I/O error... (see
 # log_bad below); a test that provokes one of these on purpose names it in a
 # "# allow-log: TEXT" line. So is a test after which the kernel carries a taint
-# bit it did not carry before, other than O and E (loading tierswap sets them).
-# zswap must be off: it would take the pages meant for the device under test.
+# bit it did not carry before, other than O and E (loading tierswap sets them),
+# and one that printed a line starting with "FAIL:" (a ts_fail in $(...) ends
+# only that subshell). zswap must be off: it would take the pages meant for
+# the device under test.
 set -u
 here=$(cd "$(dirname "$0")" && pwd)
 # shellcheck source=selftests/guest/lib.sh
@@ -151,6 +153,13 @@ for t in "${tests[@]}"; do
 	esac
 	if [ "$rc" != 4 ] && [ -e "$TS_SKIP_FILE" ]; then
 		echo "# ts_skip was called but the test exited $rc: a failure"
+		verdict=fail
+	fi
+	# ts_fail inside $(...) only ends that subshell; its message still
+	# reaches the output (programs whose FAIL: is expected are shown
+	# prefixed, see ts_swaptest_corrupt).
+	if grep -q '^FAIL:' "$out"; then
+		echo "# the test printed a line starting with FAIL:: a failure"
 		verdict=fail
 	fi
 	if ! ts_cleanup > "$out.cleanup" 2>&1; then
