@@ -31,7 +31,8 @@ TS_COLS_offload_stat="staged inline drained dropped pending staging_pages retrie
 ts_log()  { echo "$*"; }
 # stderr, so that they also work inside $(...); run.sh merges both streams.
 ts_fail() { echo "FAIL: $*" >&2; exit 1; }
-ts_skip() {
+ts_skip() {	# ts_skip REASON: a skip without a reason is a failure
+	[[ "$*" =~ [^[:space:]] ]] || ts_fail "ts_skip without a reason"
 	echo "SKIP: $*" >&2
 	[ -z "${TS_SKIP_FILE:-}" ] || echo "$*" > "$TS_SKIP_FILE"
 	exit 4
