@@ -9,8 +9,9 @@
 #include <linux/bitops.h>
 #include <linux/jiffies.h>
 #include <linux/minmax.h>
+#include <linux/overflow.h>
 #include <linux/sched.h>
-#include <linux/slab.h>
+#include <linux/vmalloc.h>
 #define ts_now()	jiffies
 #endif
 
@@ -71,12 +72,16 @@ int ts_table_init(struct ts_table *t, unsigned long nr_slots,
 	t->nr_slots = nr_slots;
 	t->nr_clusters = (nr_slots + TS_CLUSTER_SLOTS - 1) >> TS_CLUSTER_SHIFT;
 	/*
-	 * ~8 KiB per 2 MiB of disk: 4 GiB of table for 1 TiB.  Fail rather
-	 * than reclaim hard or wake the OOM killer for a size that does not
-	 * fit (disksize then returns -ENOMEM).
+	 * ~8 KiB per 2 MiB of disk: 4 GiB of table for 1 TiB, more than
+	 * kvcalloc() allows (INT_MAX), so vmalloc directly.  __GFP_NORETRY
+	 * keeps the page allocations from retrying hard; vmalloc's own page
+	 * tables are still allocated with GFP_KERNEL on 6.1, so it is the
+	 * caller's pre-check against the available memory that keeps a size
+	 * that does not fit from draining RAM (disksize returns -ENOMEM).
 	 */
-	t->clusters = kvcalloc(t->nr_clusters, sizeof(*t->clusters),
-			       GFP_KERNEL | __GFP_NORETRY | __GFP_NOWARN);
+	t->clusters = __vmalloc(array_size(t->nr_clusters, sizeof(*t->clusters)),
+				GFP_KERNEL | __GFP_NORETRY | __GFP_NOWARN |
+				__GFP_ZERO);
 	if (!t->clusters)
 		return -ENOMEM;
 	t->release = release;
@@ -123,7 +128,7 @@ void ts_table_destroy(struct ts_table *t)
 		ts_cluster_unlock(c);
 		cond_resched();		/* up to 2^19 clusters (1 TiB) */
 	}
-	kvfree(t->clusters);
+	vfree(t->clusters);
 	t->clusters = NULL;
 }
 

@@ -106,8 +106,10 @@ static inline size_t array_size(size_t n, size_t size)
 #define GFP_KERNEL	0u
 #define __GFP_NORETRY	0u
 #define __GFP_NOWARN	0u
-#define kvcalloc(n, size, gfp)	calloc((n), (size))
-#define kvfree(p)	free(p)
+#define __GFP_ZERO	0u
+/* Every caller passes __GFP_ZERO. */
+#define __vmalloc(size, gfp)	calloc(1, (size))
+#define vfree(p)	free(p)
 #define cond_resched()	sched_yield()
 extern unsigned long ts_shim_clock;
 #define ts_now()	(__atomic_add_fetch(&ts_shim_clock, 1, __ATOMIC_RELAXED))
