@@ -58,8 +58,9 @@ u64 ts_mem_used_bytes(struct ts_dev *dev)
  * @dev: device, dev->lock held, dev->disksize == 0
  * @disksize: bytes, a multiple of PAGE_SIZE
  *
- * Return: 0, or -ENOMEM (also when the slot table is larger than the
- * memory available); on error the device is left uninitialised.
+ * Return: 0, or -ENOMEM (also when the slot table and the staging area
+ * together need more than half the memory available); on error the
+ * device is left uninitialised.
  */
 int ts_dev_init_storage(struct ts_dev *dev, u64 disksize)
 {
@@ -71,16 +72,19 @@ int ts_dev_init_storage(struct ts_dev *dev, u64 disksize)
 		.commit = ts_commit_slot,
 		.owner = dev,
 	};
+	u64 need;
 	int ret;
 
 	lockdep_assert_held(&dev->lock);
 	/*
-	 * A table larger than the memory that could be made free cannot be
-	 * had without killing processes, and even __GFP_NORETRY drains RAM
-	 * to the floor on the way (others then meet the OOM killer): refuse.
+	 * Taking most of the memory that could be made free, even with
+	 * __GFP_NORETRY, drains RAM to the floor on the way (others then
+	 * meet the OOM killer), and the staging area is allocated too:
+	 * refuse when both together need more than half of it.
 	 */
-	if (ts_table_bytes(disksize >> PAGE_SHIFT) >> PAGE_SHIFT >
-	    si_mem_available())
+	need = ts_table_bytes(disksize >> PAGE_SHIFT) +
+	       ((u64)nr_cpu_ids * cfg.stage_per_cpu << PAGE_SHIFT);
+	if (need >> PAGE_SHIFT > si_mem_available() / 2)
 		return -ENOMEM;
 	dev->store = ts_store_create(dev->disk->disk_name, &cfg);
 	if (IS_ERR(dev->store)) {

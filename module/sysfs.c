@@ -95,8 +95,9 @@ static ssize_t disksize_show(struct device *d, struct device_attribute *attr,
  *
  * Return: -EINVAL for 0, garbage or more than 1 TiB; -EBUSY if the size is
  * already set (write 1 to reset first); -ENOMEM if the slot table (about
- * 4 MiB per GiB of disksize) cannot be allocated without heavy reclaim:
- * the OOM killer is never invoked for it.  On error nothing changes.
+ * 4 MiB per GiB of disksize) and the staging area together need more than
+ * half of the memory available, or if the table cannot be allocated (the
+ * allocation does not retry hard).  On error nothing changes.
  */
 static ssize_t disksize_store(struct device *d, struct device_attribute *attr,
 			      const char *buf, size_t len)

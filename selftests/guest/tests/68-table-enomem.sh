@@ -1,7 +1,9 @@
 #!/bin/bash
 # SPDX-License-Identifier: GPL-2.0
-# Claim: a disksize whose slot table cannot fit in RAM fails with ENOMEM without invoking
-# the OOM killer or warning, leaves the device uninitialised, and a smaller size works after.
+# Claim: a disksize whose slot table (with the staging area) needs more than half of
+# MemAvailable fails with ENOMEM without invoking the OOM killer or warning, and leaves the
+# device uninitialised; one whose table is ~20% of MemAvailable works, and so does a small
+# size after the failures.
 # timeout: 240
 set -eu
 # shellcheck source=selftests/guest/lib.sh disable=SC2119
@@ -17,11 +19,27 @@ ts_load
 ts_disksize tierswap0 1G
 per_gib=$(ts_stat tierswap0 mm_stat mem_used_total)
 echo 1 > $D/reset || ts_fail "reset failed"
-total=$(($(ts_meminfo_kb MemTotal) * 1024))
-# A table of 97% of RAM: under the allocator's "more than all RAM" check, so the
-# allocation really tries, but it can never succeed.
-gib=$((total * 97 / 100 / per_gib))
-echo "table: $per_gib bytes per GiB; MemTotal $total bytes; trying ${gib}G and 1T"
+[ "$per_gib" -gt 0 ] || ts_fail "mm_stat mem_used_total of an empty 1G device is $per_gib"
+avail=$(($(ts_meminfo_kb MemAvailable) * 1024))
+# ~20% of MemAvailable: well under half, so it must be allocated and work.
+ok_gib=$((avail * 20 / 100 / per_gib))
+[ "$ok_gib" -ge 2 ] || ts_fail "MemAvailable $avail allows only ${ok_gib}G at 20%"
+echo "table: $per_gib bytes per GiB; MemAvailable $avail bytes; ${ok_gib}G must work"
+ts_disksize tierswap0 "${ok_gib}G"
+head -c 4096 /dev/urandom > /tmp/tierswap-page
+last=$(((ok_gib << 18) - 1))	# the last 4 KiB block
+dd if=/tmp/tierswap-page of=/dev/tierswap0 bs=4096 seek=$last oflag=direct status=none ||
+	ts_fail "write to the last page of ${ok_gib}G failed"
+dd if=/dev/tierswap0 bs=4096 skip=$last count=1 iflag=direct status=none | cmp -s - /tmp/tierswap-page ||
+	ts_fail "read back of the last page of ${ok_gib}G differs"
+echo 1 > $D/reset || ts_fail "reset of ${ok_gib}G failed"
+ts_expect_eq "initstate after reset of ${ok_gib}G" "$(cat $D/initstate)" 0
+echo "ok: ${ok_gib}G works, a page written and read back at its end"
+# ~60% of MemAvailable: more than half, refused before allocating (the allocation
+# itself might well succeed, draining memory); 1T: far more than RAM.
+avail=$(($(ts_meminfo_kb MemAvailable) * 1024))
+gib=$((avail * 60 / 100 / per_gib))
+echo "MemAvailable $avail bytes; ${gib}G and 1T must fail"
 [ "$gib" -lt 1024 ] || ts_skip "RAM too big for a table that does not fit under 1 TiB"
 for size in "${gib}G" 1T; do
 	r=$("$TS_BIN/wr" $D/disksize "$size" || true)
@@ -30,7 +48,6 @@ for size in "${gib}G" 1T; do
 	ts_expect_eq "disksize after disksize $size failed" "$(cat $D/disksize)" 0
 done
 ts_disksize tierswap0 64M
-head -c 4096 /dev/urandom > /tmp/tierswap-page
 dd if=/tmp/tierswap-page of=/dev/tierswap0 bs=4096 seek=100 oflag=direct status=none ||
 	ts_fail "write after the failed disksize failed"
 dd if=/dev/tierswap0 bs=4096 skip=100 count=1 iflag=direct status=none | cmp -s - /tmp/tierswap-page ||
