@@ -155,6 +155,23 @@ int ts_dev_reset(struct ts_dev *dev)
 	return 0;
 }
 
+/*
+ * Delete the disk and free the device.  del_gendisk() removes the disk's
+ * attributes and waits for any store still running in them (a reset), and
+ * waits for I/O in flight; afterwards the disk can no longer be opened.
+ */
+static void ts_dev_destroy(struct ts_dev *dev)
+{
+	del_gendisk(dev->disk);
+	mutex_lock(&dev->disk->open_mutex);
+	dev->claim = true;
+	mutex_unlock(&dev->disk->open_mutex);
+	ts_dev_free_storage(dev);
+	pr_info("removed device %s\n", dev->disk->disk_name);
+	put_disk(dev->disk);
+	kfree(dev);
+}
+
 static int ts_add(void)
 {
 	struct ts_dev *dev;
@@ -201,9 +218,17 @@ static int ts_add(void)
 	if (ret)
 		goto put_disk;
 	pr_info("added device %s\n", dev->disk->disk_name);
-	/* Publish; from here on hot_remove may free @dev at any time. */
+	/*
+	 * Publish; from here on hot_remove may free @dev at any time.  The
+	 * reservation cannot be gone: a failed load and unload unregister
+	 * the class (and wait for this hot_add) before removing devices.
+	 */
 	mutex_lock(&ts_index_lock);
-	idr_replace(&ts_index, dev, id);
+	if (WARN_ON(IS_ERR(idr_replace(&ts_index, dev, id)))) {
+		mutex_unlock(&ts_index_lock);
+		ts_dev_destroy(dev);	/* its attributes were live: no id */
+		return -ENODEV;
+	}
 	mutex_unlock(&ts_index_lock);
 	return id;
 
@@ -218,23 +243,12 @@ free_dev:
 	return ret;
 }
 
-/*
- * Delete the disk and free the device.  del_gendisk() removes the disk's
- * attributes and waits for any store still running in them (a reset), and
- * waits for I/O in flight; afterwards the disk can no longer be opened.
- */
+/* Unpublish and free the device; ts_index_lock held. */
 static void ts_dev_delete(struct ts_dev *dev)
 {
 	lockdep_assert_held(&ts_index_lock);
 	idr_remove(&ts_index, dev->id);
-	del_gendisk(dev->disk);
-	mutex_lock(&dev->disk->open_mutex);
-	dev->claim = true;
-	mutex_unlock(&dev->disk->open_mutex);
-	ts_dev_free_storage(dev);
-	pr_info("removed device %s\n", dev->disk->disk_name);
-	put_disk(dev->disk);
-	kfree(dev);
+	ts_dev_destroy(dev);
 }
 
 /* hot_remove; ts_index_lock held.  -EBUSY while open or being reset. */
@@ -353,8 +367,9 @@ static int __init tierswap_init(void)
 	return 0;
 
 remove:
-	ts_remove_all();
+	/* First: no hot_add may race with the removal (see ts_add()). */
 	class_unregister(&ts_control_class);
+	ts_remove_all();
 unregister:
 	unregister_blkdev(ts_major, "tierswap");
 blk_exit:
