@@ -265,6 +265,7 @@ void ts_stage_queue(struct ts_stage *sg, unsigned long handle)
 
 	if (!e)
 		return;
+	WARN_ON_ONCE(READ_ONCE(sg->dying));	/* queued after the flush */
 	spin_lock(&sg->queue_lock);
 	list_add_tail(&e->node, &sg->queue);
 	queued = ++sg->nr_queued;
@@ -302,7 +303,8 @@ void ts_stage_release(struct ts_stage *sg, unsigned long handle)
 /*
  * Wait for running and queued work; afterwards no worker calls drain()
  * again, so the owner may go away.  Pages a failed drain left queued stay
- * staged.  Only ts_stage_destroy() may follow.
+ * staged.  Afterwards only ts_stage_release() (the owner dropping its
+ * handles) and then ts_stage_destroy() may follow: no put or queue.
  *
  * A worker whose drain fails re-arms @later, and @later starts workers:
  * once @dying is set, a @later that runs starts none.  The first cancel
