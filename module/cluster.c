@@ -40,8 +40,10 @@ static enum ts_cluster_list ts_list_for(const struct ts_cluster *c)
 /* Called with c->lock held after c->used changed. */
 static void ts_cluster_relist(struct ts_table *t, struct ts_cluster *c)
 {
-	enum ts_cluster_list want = ts_list_for(c);
+	enum ts_cluster_list want;
 
+	lockdep_assert_held(&c->lock);
+	want = ts_list_for(c);
 	if (want == c->list)
 		return;
 	spin_lock(&t->lists_lock);
@@ -161,6 +163,7 @@ static void ts_cluster_apply_pending(struct ts_table *t, struct ts_cluster *c)
 {
 	unsigned int i;
 
+	lockdep_assert_held(&c->lock);
 	if (!atomic_read(&c->nr_pending))
 		return;
 	for (i = 0; i < c->capacity; i++) {
@@ -216,6 +219,7 @@ void ts_slot_set(struct ts_table *t, struct ts_cluster *c, unsigned long slot,
 {
 	struct ts_slot *s = &c->slots[ts_index_in(slot)];
 
+	lockdep_assert_held(&c->lock);
 	ts_slot_release(t, c, s);
 	*s = *new;
 	c->used++;
@@ -248,6 +252,7 @@ bool ts_slot_replace(struct ts_table *t, struct ts_cluster *c,
 	const struct ts_slot *s = &c->slots[ts_index_in(slot)];
 	unsigned long stamp = c->stamp;
 
+	lockdep_assert_held(&c->lock);
 	if ((s->flags & (TS_SLOT_USED | TS_SLOT_SAME)) != TS_SLOT_USED ||
 	    s->handle != old_handle)
 		return false;
@@ -265,6 +270,7 @@ bool ts_slot_clear(struct ts_table *t, struct ts_cluster *c,
 {
 	struct ts_slot *s = &c->slots[ts_index_in(slot)];
 
+	lockdep_assert_held(&c->lock);
 	if (!(s->flags & TS_SLOT_USED))
 		return false;
 	ts_slot_release(t, c, s);

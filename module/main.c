@@ -109,6 +109,7 @@ int ts_dev_init_storage(struct ts_dev *dev, u64 disksize)
 /* Free all storage; the device must be claimed (not open). */
 static void ts_dev_free_storage(struct ts_dev *dev)
 {
+	WARN_ON_ONCE(!dev->claim);
 	mutex_lock(&dev->lock);
 	if (dev->disksize) {
 		set_capacity_and_notify(dev->disk, 0);
@@ -254,8 +255,10 @@ static void ts_dev_delete(struct ts_dev *dev)
 /* hot_remove; ts_index_lock held.  -EBUSY while open or being reset. */
 static int ts_remove(struct ts_dev *dev)
 {
-	int ret = ts_dev_claim(dev);
+	int ret;
 
+	lockdep_assert_held(&ts_index_lock);
+	ret = ts_dev_claim(dev);
 	if (ret)
 		return ret;
 	ts_dev_delete(dev);

@@ -13,6 +13,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -25,12 +26,24 @@ typedef uint64_t u64;
 #define BIT(nr)		(1UL << (nr))
 #define min_t(type, a, b)	((type)(a) < (type)(b) ? (type)(a) : (type)(b))
 
-/* spinlock */
-typedef struct { int locked; } spinlock_t;
-static inline void spin_lock_init(spinlock_t *l) { l->locked = 0; }
+/*
+ * spinlock, recording its owner (a per-thread address) so that
+ * lockdep_assert_held() checks the caller holds it, not just anyone.
+ */
+typedef struct { int locked; const void *owner; } spinlock_t;
+static __thread char ts_shim_self;
+
+static inline void spin_lock_init(spinlock_t *l)
+{
+	l->locked = 0;
+	l->owner = NULL;
+}
 static inline bool spin_trylock(spinlock_t *l)
 {
-	return !__atomic_exchange_n(&l->locked, 1, __ATOMIC_ACQUIRE);
+	if (__atomic_exchange_n(&l->locked, 1, __ATOMIC_ACQUIRE))
+		return false;
+	__atomic_store_n(&l->owner, &ts_shim_self, __ATOMIC_RELAXED);
+	return true;
 }
 static inline void spin_lock(spinlock_t *l)
 {
@@ -39,8 +52,18 @@ static inline void spin_lock(spinlock_t *l)
 }
 static inline void spin_unlock(spinlock_t *l)
 {
+	__atomic_store_n(&l->owner, NULL, __ATOMIC_RELAXED);
 	__atomic_store_n(&l->locked, 0, __ATOMIC_RELEASE);
 }
+#define lockdep_assert_held(l)							\
+	do {									\
+		if (__atomic_load_n(&(l)->owner, __ATOMIC_RELAXED) !=	\
+		    &ts_shim_self) {						\
+			fprintf(stderr, "%s:%d: %s: lock %s not held\n",	\
+				__FILE__, __LINE__, __func__, #l);		\
+			abort();						\
+		}								\
+	} while (0)
 
 /* atomics */
 typedef struct { int counter; } atomic_t;
