@@ -20,6 +20,7 @@
  */
 #include <linux/err.h>
 #include <linux/gfp.h>
+#include <linux/highmem.h>
 #include <linux/mm.h>
 #include <linux/slab.h>
 #include <linux/zsmalloc.h>
@@ -175,12 +176,16 @@ static int ts_store_compress(struct ts_store *st, const void *src,
 		ts_zs_write(st->pool, h, data, *size);
 	ts_comp_put(st->comp);
 	if (IS_ERR_VALUE(h)) {
-		void *bounce = kmalloc(PAGE_SIZE, GFP_NOIO | __GFP_NOWARN);
+		/* An order-0 page, as for a partial write (blk.c). */
+		struct page *bounce = alloc_page(GFP_NOIO | __GFP_NOWARN);
+		void *mem;
 
 		if (!bounce)
 			return -ENOMEM;
-		h = ts_store_alloc_slow(st, src, bounce, size);
-		kfree(bounce);
+		mem = kmap_local_page(bounce);
+		h = ts_store_alloc_slow(st, src, mem, size);
+		kunmap_local(mem);
+		__free_page(bounce);
 		if (IS_ERR_VALUE(h))
 			return -ENOMEM;
 	}
