@@ -7,10 +7,12 @@
  */
 #include <pthread.h>
 #include <stdio.h>
+#include <time.h>
 
 #include "cluster.h"
 
 unsigned long ts_shim_clock;
+int ts_shim_jitter;
 
 static int test_nr;
 static int failures;
@@ -322,6 +324,88 @@ static int test_concurrent(void)
 	return 0;
 }
 
+/*
+ * debug_stat's pending_frees must never read below zero: a notifier that
+ * finds the cluster locked counts its free before it sets the pending bit,
+ * so the locker that applies the bit can only uncount a counted free. A
+ * notifier hammers one slot of a cluster that a locker keeps taking (each
+ * ts_cluster_lock() applies the pending frees) while it and a reader sample
+ * the counter, for a bounded number of rounds, with the shim's jitter on.
+ */
+#define PF_ROUNDS	400000
+#define PF_DEFERRED	100000
+
+struct pf_state {
+	struct ts_table *t;
+	int stop;
+	long min;		/* lowest value the reader saw */
+	long locker_min;	/* ... and the locker, right after applying */
+	long samples;
+};
+
+static void *pf_locker(void *arg)
+{
+	struct pf_state *st = arg;
+
+	while (!__atomic_load_n(&st->stop, __ATOMIC_RELAXED)) {
+		struct ts_cluster *c = ts_cluster_lock(st->t, 0);
+		long v = atomic_long_read(&st->t->pending_frees);
+
+		ts_cluster_unlock(c);
+		if (v < st->locker_min)
+			st->locker_min = v;
+	}
+	return NULL;
+}
+
+static void *pf_reader(void *arg)
+{
+	struct pf_state *st = arg;
+
+	while (!__atomic_load_n(&st->stop, __ATOMIC_RELAXED)) {
+		long v = atomic_long_read(&st->t->pending_frees);
+
+		if (v < st->min)
+			st->min = v;
+		st->samples++;
+	}
+	return NULL;
+}
+
+static int test_pending_frees_never_negative(void)
+{
+	struct pf_state st = { .min = 0, .locker_min = 0 };
+	pthread_t locker, reader;
+	struct ts_table t;
+	long released = 0, i, deferred;
+	time_t end;
+
+	CHECK(ts_table_init(&t, TS_CLUSTER_SLOTS, release, &released) == 0);
+	st.t = &t;
+	ts_shim_jitter = 1;
+	CHECK(pthread_create(&locker, NULL, pf_locker, &st) == 0);
+	CHECK(pthread_create(&reader, NULL, pf_reader, &st) == 0);
+	/* At least PF_ROUNDS, then until PF_DEFERRED frees met the lock (or 20 s). */
+	end = time(NULL) + 20;
+	for (i = 0; i < PF_ROUNDS || (atomic_long_read(&t.deferred_frees) < PF_DEFERRED &&
+				      time(NULL) < end); i++)
+		ts_table_free_notify(&t, TS_CLUSTER_SLOTS - 1 - (i & 7));
+	__atomic_store_n(&st.stop, 1, __ATOMIC_RELAXED);
+	pthread_join(locker, NULL);
+	pthread_join(reader, NULL);
+	ts_shim_jitter = 0;
+	ts_table_reap(&t);
+	deferred = atomic_long_read(&t.deferred_frees);
+	printf("# %ld of %ld frees deferred, %ld samples, lowest pending_frees %ld (locker: %ld)\n",
+	       deferred, i, st.samples, st.min, st.locker_min);
+	CHECK(st.min >= 0 && st.locker_min >= 0);
+	CHECK(atomic_long_read(&t.pending_frees) == 0);
+	CHECK(deferred >= PF_DEFERRED);	/* the locker did contend */
+	ts_table_destroy(&t);
+	CHECK(live_blocks == 0);
+	return 0;
+}
+
 static void run(const char *name, int (*fn)(void))
 {
 	int ret = fn();
@@ -340,6 +424,8 @@ static const struct {
 	{ "cluster: replace installs a moved copy only over the expected handle", test_replace },
 	{ "cluster: free notify frees now or defers, never loses a later write", test_free_notify },
 	{ "cluster: concurrent writers, readers and notifiers keep counts exact", test_concurrent },
+	{ "cluster: pending_frees never reads below zero under contention",
+	  test_pending_frees_never_negative },
 };
 
 int main(void)

@@ -65,19 +65,44 @@ static inline void spin_unlock(spinlock_t *l)
 		}								\
 	} while (0)
 
+/*
+ * Jitter: while a test sets ts_shim_jitter, one atomic read-modify-write
+ * or bit operation in 4 pauses for a moment afterwards (a per-thread
+ * pseudo-random choice), so that a window between two of them, a few
+ * nanoseconds natively, stays open long enough for other threads to run
+ * into it. Off by default; it changes timing only, never results.
+ */
+extern int ts_shim_jitter;
+static inline void ts_shim_pause(void)
+{
+	static __thread unsigned int x = 2463534242u;
+	volatile int i;
+
+	if (!__atomic_load_n(&ts_shim_jitter, __ATOMIC_RELAXED))
+		return;
+	x ^= x << 13;
+	x ^= x >> 17;
+	x ^= x << 5;
+	if (x % 4)
+		return;
+	for (i = 0; i < 5000; i++)
+		;
+}
+#define TS_RMW(op)	({ __typeof__(op) __r = (op); ts_shim_pause(); __r; })
+
 /* atomics */
 typedef struct { int counter; } atomic_t;
 typedef struct { long counter; } atomic_long_t;
 #define atomic_read(a)		__atomic_load_n(&(a)->counter, __ATOMIC_RELAXED)
 #define atomic_set(a, v)	__atomic_store_n(&(a)->counter, (v), __ATOMIC_RELAXED)
-#define atomic_inc(a)		__atomic_add_fetch(&(a)->counter, 1, __ATOMIC_SEQ_CST)
-#define atomic_dec(a)		__atomic_sub_fetch(&(a)->counter, 1, __ATOMIC_SEQ_CST)
+#define atomic_inc(a)		TS_RMW(__atomic_add_fetch(&(a)->counter, 1, __ATOMIC_SEQ_CST))
+#define atomic_dec(a)		TS_RMW(__atomic_sub_fetch(&(a)->counter, 1, __ATOMIC_SEQ_CST))
 #define atomic_long_read	atomic_read
 #define atomic_long_set		atomic_set
 #define atomic_long_inc		atomic_inc
 #define atomic_long_dec		atomic_dec
-#define atomic_long_add(v, a)	__atomic_add_fetch(&(a)->counter, (v), __ATOMIC_SEQ_CST)
-#define atomic_long_sub(v, a)	__atomic_sub_fetch(&(a)->counter, (v), __ATOMIC_SEQ_CST)
+#define atomic_long_add(v, a)	TS_RMW(__atomic_add_fetch(&(a)->counter, (v), __ATOMIC_SEQ_CST))
+#define atomic_long_sub(v, a)	TS_RMW(__atomic_sub_fetch(&(a)->counter, (v), __ATOMIC_SEQ_CST))
 
 /* bit operations on unsigned long bitmaps */
 #define TS_BIT_WORD(nr)	((nr) / BITS_PER_LONG)
@@ -88,13 +113,13 @@ static inline bool test_bit(unsigned int nr, const unsigned long *addr)
 }
 static inline bool test_and_set_bit(unsigned int nr, unsigned long *addr)
 {
-	return __atomic_fetch_or(&addr[TS_BIT_WORD(nr)], TS_BIT_MASK(nr), __ATOMIC_SEQ_CST) &
-	       TS_BIT_MASK(nr);
+	return TS_RMW(__atomic_fetch_or(&addr[TS_BIT_WORD(nr)], TS_BIT_MASK(nr),
+					__ATOMIC_SEQ_CST) & TS_BIT_MASK(nr));
 }
 static inline bool test_and_clear_bit(unsigned int nr, unsigned long *addr)
 {
-	return __atomic_fetch_and(&addr[TS_BIT_WORD(nr)], ~TS_BIT_MASK(nr), __ATOMIC_SEQ_CST) &
-	       TS_BIT_MASK(nr);
+	return TS_RMW(__atomic_fetch_and(&addr[TS_BIT_WORD(nr)], ~TS_BIT_MASK(nr),
+					 __ATOMIC_SEQ_CST) & TS_BIT_MASK(nr));
 }
 
 /* lists */
