@@ -21,6 +21,9 @@
 # only the tests whose file names contain one of the substrings. A run with
 # CHECK_TESTS says so in its output; it is not the suite.
 # NATIVE_TIMEOUT (300 s) bounds the native tests; VM_TIMEOUT (3600 s) a boot.
+# A guest suite killed by an emulator fault (a spurious int3 under
+# multi-threaded TCG, see scripts/vm-run.sh) is run again from the start,
+# EMU_RETRIES (1) times, and the summary says so; any other crash fails.
 # Full logs: $CACHE/logs/check-*.log
 set -euo pipefail
 # shellcheck source=scripts/lib.sh
@@ -33,6 +36,7 @@ LOGS=$CACHE/logs
 # suite can take 20 minutes, so the whole-VM timeout is only a last resort.
 export VM_TIMEOUT=${VM_TIMEOUT:-3600}
 NATIVE_TIMEOUT=${NATIVE_TIMEOUT:-300}
+EMU_RETRIES=${EMU_RETRIES:-1}
 read -r -a TESTS <<<"${CHECK_TESTS:-}"
 mkdir -p "$LOGS"
 cd "$REPO"
@@ -191,7 +195,7 @@ if [ ${#TESTS[@]} = 0 ]; then
 	done
 fi
 
-declare -A KVER UNAME WALL COUNTS
+declare -A KVER UNAME WALL COUNTS RETRIED
 FETCHED=()
 for S in $KERNELS; do
 	log=$LOGS/check-$S-fetch.log
@@ -239,12 +243,30 @@ for S in "${FETCHED[@]}"; do
 
 		# Only the guest's output (stdout) is TAP: vm-run's stderr repeats
 		# console lines when a boot fails, and must not be counted again.
+		# The results are counted once the guest is done, so that a run
+		# killed by an emulator fault (vm-run.sh's spurious_int3: the guest
+		# trapped on code that no longer holds an int3) can be run again
+		# from the start, EMU_RETRIES (1) times; the retry is reported.
 		log=$LOGS/check-$S-guest.log
-		set +e
-		"$REPO/scripts/vm-run.sh" "$S" -- bash -c "$GUEST_SUITE" check-suite "${TESTS[@]}" \
-			2>"$log.vm-run" | tee "$log" | relay "$S"
-		rc=${PIPESTATUS[0]}
-		set -e
+		try=0
+		while :; do
+			set +e
+			"$REPO/scripts/vm-run.sh" "$S" -- bash -c "$GUEST_SUITE" check-suite "${TESTS[@]}" \
+				>"$log" 2>"$log.vm-run"
+			rc=$?
+			set -e
+			fault=''
+			if [ "$rc" = 125 ] && [ "$try" -lt "$EMU_RETRIES" ]; then
+				fault=$(sed -n 's/.*\(emulator fault: .*\); last 60 console lines:$/\1/p' "$log.vm-run")
+			fi
+			[ -n "$fault" ] || break
+			try=$((try + 1))
+			cp "$log" "$log.fault$try"
+			cp "$log.vm-run" "$log.vm-run.fault$try"
+			echo "# [$S] guest suite died of an $fault; running it again (log: $log.fault$try)"
+			RETRIED[$S]="reran once after an $fault"
+		done
+		relay "$S" <"$log"
 		grep '\[vm-run.sh\]' "$log.vm-run" | tail -n 3 | sed 's/^/# /' || true
 		echo "# [$S] guest uname -r: ${R_UNAME:-(none: the guest command never started)}"
 		if [ -z "$R_UNAME" ]; then
@@ -272,7 +294,7 @@ done
 
 echo "# summary:"
 for S in $KERNELS; do
-	echo "#   [$S] ${KVER[$S]} (guest uname -r: ${UNAME[$S]:-none}): ${COUNTS[$S]:-not run}, wall ${WALL[$S]:-0} s"
+	echo "#   [$S] ${KVER[$S]} (guest uname -r: ${UNAME[$S]:-none}): ${COUNTS[$S]:-not run}, wall ${WALL[$S]:-0} s${RETRIED[$S]:+ (${RETRIED[$S]})}"
 done
 for s in "${SKIPS[@]}"; do
 	echo "# allowed skip: $s"
