@@ -128,15 +128,15 @@ end_stream() {
 }
 
 # plan_check KERNEL WHAT [EXPECTED-NAME...]: one result for the stream relay
-# just read. With EXPECTED-NAMEs, the results must name exactly those, in
+# just read, which must hold PLANS (1) plans. With EXPECTED-NAMEs, the results must name exactly those, in
 # that order (a deleted or renamed test cannot shrink the suite unseen).
 plan_check() {
 	local k=$1 what=$2
 	shift 2
 	if [ "$R_PLAN" -lt 0 ]; then
 		tap "not ok" "[$k] $what: no TAP plan received"
-	elif [ "$R_PLANS" != 1 ]; then
-		tap "not ok" "[$k] $what: $R_PLANS plans in one stream"
+	elif [ "$R_PLANS" != "${PLANS:-1}" ]; then
+		tap "not ok" "[$k] $what: $R_PLANS plans in one stream, not ${PLANS:-1}"
 	elif [ $# -gt 0 ] && [ "${R_NAMES[*]}" != "$*" ]; then
 		tap "not ok" "[$k] $what: results are not the $# tests of selftests/guest/tests"
 		echo "# [$k] expected: $*"
@@ -222,7 +222,8 @@ timeout -k 10 "$NATIVE_TIMEOUT" make -s -C selftests/native check 2>&1 |
 	tee "$LOGS/check-native.log" | relay native
 rc=${PIPESTATUS[0]}
 set -e
-plan_check native "native tests"
+# One plan per native test program.
+PLANS=$(make -s -C selftests/native list | wc -w) plan_check native "native tests"
 exit_check native "make -C selftests/native check" "$rc"
 
 for S in "${FETCHED[@]}"; do
