@@ -341,8 +341,7 @@ void ts_stage_stats(struct ts_stage *sg, struct ts_stage_stats *stats)
 	stats->reads = atomic64_read(&sg->reads);
 	stats->capacity = (u64)nr_cpu_ids * sg->per_cpu;
 	done = stats->drained + stats->dropped;
-	stats->pending = stats->staged > done ? stats->staged - done : 0;
-	stats->pending = min(stats->pending, stats->capacity);
+	stats->pending = ts_stage_pending(stats->staged, done, stats->capacity);
 }
 
 /* Free what ts_stage_create() allocated; no work may be queued. */

@@ -24,7 +24,12 @@
 #ifndef TS_STAGE_H
 #define TS_STAGE_H
 
+#ifdef __KERNEL__
+#include <linux/minmax.h>
 #include <linux/types.h>
+#else
+#include "ts_shim.h"
+#endif
 
 struct ts_stage;
 
@@ -46,6 +51,22 @@ struct ts_stage_stats {
 	u64 pending;		/* pages in staging now */
 	u64 capacity;		/* pages of staging, all CPUs */
 };
+
+/**
+ * ts_stage_pending() - pages in staging now, from counters that move.
+ * @staged: pages ever staged, read after @done
+ * @done: pages ever drained or dropped
+ * @capacity: pages of staging, all CPUs
+ *
+ * A page is counted staged before a worker can see it, so @staged read
+ * after @done is at least @done; pages staged and drained between the two
+ * reads can still make the difference exceed what staging holds.
+ * Return: @staged - @done, clamped to 0..@capacity (never a wrapped u64).
+ */
+static inline u64 ts_stage_pending(u64 staged, u64 done, u64 capacity)
+{
+	return staged > done ? min(staged - done, capacity) : 0;
+}
 
 /* A staged handle; store handles (zsmalloc's) are even. */
 static inline bool ts_stage_handle(unsigned long handle)

@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: GPL-2.0 */
 /*
- * ts_shim.h - the few kernel primitives module/cluster.c uses, for building
- * it in user space (native unit tests, sanitizers, callgrind).  Semantics
+ * ts_shim.h - the few kernel primitives module/cluster.c and the inline
+ * helpers of module/stage.h use, for building them in user space (native unit tests, sanitizers, callgrind).  Semantics
  * follow the kernel's: spinlocks are real spinlocks, bit operations are
  * atomic, list_head is a circular doubly linked list.
  */
@@ -25,6 +25,7 @@ typedef uint64_t u64;
 #define BITS_PER_LONG	(8 * (int)sizeof(long))
 #define BIT(nr)		(1UL << (nr))
 #define min_t(type, a, b)	((type)(a) < (type)(b) ? (type)(a) : (type)(b))
+#define min(a, b)		((a) < (b) ? (a) : (b))
 
 /*
  * spinlock, recording its owner (a per-thread address) so that
