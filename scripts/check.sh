@@ -22,8 +22,9 @@
 # CHECK_TESTS says so in its output; it is not the suite.
 # NATIVE_TIMEOUT (300 s) bounds the native tests; VM_TIMEOUT (3600 s) a boot.
 # A guest suite killed by an emulator fault (a spurious int3 under
-# multi-threaded TCG, see scripts/vm-run.sh) is run again from the start,
-# EMU_RETRIES (1) times, and the summary says so; any other crash fails.
+# multi-threaded TCG, see scripts/vm-run.sh) before any of its tests failed
+# is run again from the start, EMU_RETRIES (1) times, and the summary says
+# so; any other crash, or a failure before the fault, fails.
 # Full logs: $CACHE/logs/check-*.log
 set -euo pipefail
 # shellcheck source=scripts/lib.sh
@@ -256,8 +257,11 @@ for S in "${FETCHED[@]}"; do
 				>"$log" 2>"$log.vm-run"
 			rc=$?
 			set -e
+			# Only a run in which nothing had failed yet is run again: a
+			# failure before the fault stands.
 			fault=''
-			if [ "$rc" = 125 ] && [ "$try" -lt "$EMU_RETRIES" ]; then
+			if [ "$rc" = 125 ] && [ "$try" -lt "$EMU_RETRIES" ] &&
+				! grep -q '^not ok' "$log"; then
 				fault=$(sed -n 's/.*\(emulator fault: .*\); last 60 console lines:$/\1/p' "$log.vm-run")
 			fi
 			[ -n "$fault" ] || break
