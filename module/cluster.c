@@ -144,6 +144,7 @@ size_t ts_table_meta_bytes(const struct ts_table *t)
 static void ts_slot_release(struct ts_table *t, struct ts_cluster *c,
 			    struct ts_slot *s)
 {
+	lockdep_assert_held(&c->lock);
 	if (!(s->flags & TS_SLOT_USED))
 		return;
 	if (s->flags & TS_SLOT_SAME)
@@ -204,6 +205,7 @@ void ts_cluster_unlock(struct ts_cluster *c)
 /* The entry of @slot; valid until the cluster is unlocked. */
 const struct ts_slot *ts_slot_peek(struct ts_cluster *c, unsigned long slot)
 {
+	lockdep_assert_held(&c->lock);
 	return &c->slots[ts_index_in(slot)];
 }
 

@@ -28,11 +28,13 @@ typedef uint64_t u64;
 #define min(a, b)		((a) < (b) ? (a) : (b))
 
 /*
- * spinlock, recording its owner (a per-thread address) so that
- * lockdep_assert_held() checks the caller holds it, not just anyone.
+ * spinlock, recording its owner (the locking thread) so that
+ * lockdep_assert_held() checks the caller holds it, not just anyone. The
+ * owner is the address of errno, which is per thread and the same in
+ * every source file (a static __thread here would not be).
  */
 typedef struct { int locked; const void *owner; } spinlock_t;
-static __thread char ts_shim_self;
+#define ts_shim_self	(*(const char *)&errno)
 
 static inline void spin_lock_init(spinlock_t *l)
 {
