@@ -83,11 +83,11 @@ skip() {
 # and check the stream against its plan. Sets R_PLAN (sum of the plans, -1
 # if none), R_GOT (results matching a plan), R_BAD (results out of order or
 # beyond the plan), R_NOTOK (failed results), R_UNAME and R_DMESG (guest
-# markers). Runs in this shell (lastpipe) so that the counters survive.
+# markers), R_LEAKS (the guest's kmemleak verdict). Runs in this shell (lastpipe) so that the counters survive.
 shopt -s lastpipe
 relay() {
 	local k=$1 line res num name plan=-1 got=0
-	R_PLAN=-1 R_PLANS=0 R_GOT=0 R_BAD=0 R_NOTOK=0 R_UNAME='' R_DMESG='' R_NAMES=()
+	R_PLAN=-1 R_PLANS=0 R_GOT=0 R_BAD=0 R_NOTOK=0 R_UNAME='' R_DMESG='' R_LEAKS='' R_NAMES=()
 	while IFS= read -r line; do
 		if [[ $line =~ ^1\.\.([0-9]+)$ ]]; then
 			[ "$plan" -lt 0 ] || end_stream "$k" "$plan" "$got"
@@ -118,6 +118,8 @@ relay() {
 			R_UNAME=${BASH_REMATCH[1]}
 		elif [[ $line =~ ^ts-dmesg:\ (.*)$ ]]; then
 			R_DMESG=${BASH_REMATCH[1]}
+		elif [[ $line =~ ^ts-kmemleak:\ (.*)$ ]]; then
+			R_LEAKS=${BASH_REMATCH[1]}
 		elif [[ $line == \#* ]]; then
 			echo "$line"
 		fi
@@ -171,7 +173,22 @@ log_tail() { tail -n "${2:-30}" "$1" | sed 's/^/# /'; }
 # for it). Arguments: run.sh's test selection.
 # shellcheck disable=SC2016 # expanded in the guest
 GUEST_SUITE='echo "ts-uname: $(uname -r)"
+leaks=/sys/kernel/debug/kmemleak
+# kmemleak (debug kernels): objects left unreferenced before the suite do not count.
+if [ -w $leaks ]; then echo scan > $leaks; echo clear > $leaks; fi
 bash selftests/guest/run.sh "$@"; rc=$?
+if [ -w $leaks ]; then
+	# An object is reported once it has been unreferenced for 5 s. A scan
+	# fails once kmemleak has turned itself off.
+	if ! { echo scan > $leaks && sleep 6 && echo scan > $leaks; }; then
+		echo "ts-kmemleak: not ok (scan failed: kmemleak is off)"
+	elif grep -q unreferenced $leaks; then
+		echo "ts-kmemleak: not ok"
+		head -n 60 $leaks | sed "s/^/# /"
+	else
+		echo "ts-kmemleak: ok"
+	fi
+fi
 bad="WARNING:|BUG:|Oops:|general protection fault"
 if dmesg | grep -qE "$bad"; then
 	echo "ts-dmesg: not ok"
@@ -289,6 +306,11 @@ for S in "${FETCHED[@]}"; do
 		case $R_DMESG in
 		ok) tap ok "[$S] kernel log has no warnings after the suite" ;;
 		*) tap "not ok" "[$S] kernel log has no warnings after the suite (${R_DMESG:-not checked})" ;;
+		esac
+		# A debug kernel has kmemleak: the suite must leave nothing behind.
+		case $S:$R_LEAKS in
+		*:ok) tap ok "[$S] kmemleak: nothing leaked after the suite" ;;
+		*-debug:* | *:not\ ok*) tap "not ok" "[$S] kmemleak: nothing leaked after the suite (${R_LEAKS:-not checked})" ;;
 		esac
 	fi
 	WALL[$S]=$(elapsed "$start")

@@ -10,7 +10,8 @@
 # The guest kernel runs with zswap.enabled=0 (swap goes to the swap devices only).
 # Guest env: TIERSWAP_KO, TIERSWAP_SERIES, KVER, REPO.
 # CMD's output streams to stdout; exits with CMD's exit code, or 125 if the
-# guest hangs (VM_TIMEOUT seconds, default 1200) or panics.
+# guest hangs (VM_TIMEOUT seconds, default 1200) or panics. VM_MEM: the
+# guest's memory (2G).
 set -euo pipefail
 # shellcheck source=scripts/lib.sh
 . "$(dirname "$0")/lib.sh"
@@ -20,6 +21,7 @@ if [ $# -lt 3 ] || [ "$2" != -- ]; then usage; exit 2; fi
 S=$1
 shift 2
 VM_TIMEOUT=${VM_TIMEOUT:-1200}
+VM_MEM=${VM_MEM:-2G}
 KDIR=$CACHE/kernels/$S
 KVER=$(kver_of "$S")
 # The real path: $CACHE/kernels may be a symlink into a directory the
@@ -130,7 +132,7 @@ chmod 755 "$stage/init" "$stage/cmd.sh" "$stage/modprobe"
 # mark it logs at the start: hot_add races log thousands of lines).
 boot_vm() {
 	set +e
-	timeout "$VM_TIMEOUT" qemu-system-x86_64 -accel tcg,thread=multi -cpu max -m 2G -smp 2 \
+	timeout "$VM_TIMEOUT" qemu-system-x86_64 -accel tcg,thread=multi -cpu max -m "$VM_MEM" -smp 2 \
 		-kernel "$KDIR/vmlinux" -initrd "$WORK/initrd.cpio" \
 		-append "console=ttyS0 quiet panic=-1 oops=panic zswap.enabled=0 log_buf_len=8M" \
 		-nographic -no-reboot -nodefaults -serial stdio -display none \

@@ -30,10 +30,16 @@ select_tests() {
 	done
 }
 
+# A debug kernel (KASAN, lockdep: series S-debug) runs everything several
+# times slower: its tests get TS_TIMEOUT_SCALE (4) times their bound.
+case $TS_SERIES in
+*-debug) TS_TIMEOUT_SCALE=${TS_TIMEOUT_SCALE:-4} ;;
+*) TS_TIMEOUT_SCALE=${TS_TIMEOUT_SCALE:-1} ;;
+esac
 test_timeout() {
 	local t
 	t=$(sed -n '/^# timeout: *[0-9]/ { s/^# timeout: *\([0-9][0-9]*\).*/\1/p; q; }' "$1")
-	echo "${t:-${TS_TEST_TIMEOUT:-240}}"
+	echo $((${t:-${TS_TEST_TIMEOUT:-240}} * TS_TIMEOUT_SCALE))
 }
 
 # Kernel log lines that fail the test during which they appear.
@@ -46,6 +52,7 @@ log_bad=(
 	"list_add corruption" "list_del corruption" "suspected memory leak"
 	"Bad swap offset entry" "Unused swap offset entry" "Bad swap file entry"
 	"Unused swap file entry" "hard LOCKUP" "soft lockup"
+	"Kernel memory leak detector disabled" "kmemleak: Memory pool empty"
 )
 # The same, as extended regular expressions: SLUB debug reports have no colon
 # after BUG ("BUG kmalloc-128 (Not tainted): Object already free").
@@ -75,10 +82,13 @@ check_log() {
 
 # kmemleak reports a leak only when it scans: scan after every test (after
 # the cleanup unloaded the module), so that check_log sees the report.
+# A scan that fails (kmemleak disabled itself) fails the test.
 kmemleak_scan() {
 	local k=/sys/kernel/debug/kmemleak
 	[ -e "$k" ] || return 0
-	echo scan > "$k" || echo "kmemleak: scan failed"
+	echo scan 2> /dev/null > "$k" && return 0
+	echo "# kmemleak: scan failed (kmemleak is off: $(dmesg | grep -m1 'kmemleak:.*disabled' || echo 'no reason logged'))"
+	return 1
 }
 
 # Taint bits a test may add: O (12, out-of-tree module) and E (13, unsigned
@@ -167,7 +177,7 @@ for t in "${tests[@]}"; do
 		echo "# module could not be unloaded after the test"
 		verdict=fail
 	fi
-	kmemleak_scan
+	kmemleak_scan || verdict=fail
 	if ! check_log "$mark" "$t" > "$out.log" 2>&1; then
 		sed 's/^/# /' "$out.log"
 		verdict=fail
