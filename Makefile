@@ -1,10 +1,12 @@
 # SPDX-License-Identifier: GPL-2.0
 # tierswap: `make` builds tierswap.ko for the running kernel (or KDIR=...);
 # `make check` runs the whole test suite (native, then in QEMU on each of
-# KERNELS="6.1 6.12 7.2"); `make demo` runs the main job in a VM;
+# KERNELS="6.1 6.12 7.2"); `make check-debug` runs the guest suite on a
+# debug kernel; `make demo` runs the main job in a VM;
 # `make bench` compares tierswap with zram and brd in the same VM boots.
 KDIR ?= /lib/modules/$(shell uname -r)/build
 KERNELS ?= 6.1 6.12 7.2
+DEBUG_KERNELS ?= 7.2-debug
 
 all: modules
 
@@ -20,10 +22,15 @@ clean:
 check:
 	KERNELS="$(KERNELS)" scripts/check.sh
 
+# The guest suite on the debug kernel (KASAN, lockdep, kmemleak...), built
+# from source on first use (scripts/build-debug-kernel.sh, ~25 min on 2 CPUs).
+check-debug:
+	VM_MEM=3G VM_TIMEOUT=$${VM_TIMEOUT:-14400} scripts/check.sh $(DEBUG_KERNELS)
+
 demo:
 	scripts/demo.sh
 
 bench:
 	KERNELS="$(KERNELS)" scripts/bench.sh
 
-.PHONY: all modules clean check demo bench
+.PHONY: all modules clean check check-debug demo bench

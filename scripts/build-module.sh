@@ -1,6 +1,6 @@
 #!/bin/bash
 # SPDX-License-Identifier: GPL-2.0
-# usage: scripts/build-module.sh [S|host] [W=1]     (S = 6.1 | 6.12 | 7.2)
+# usage: scripts/build-module.sh [S|host] [W=1]     (S = 6.1 | 6.12 | 7.2 | 7.2-debug)
 #
 # Copies Kbuild and module/ to $CACHE/build/S/src and builds tierswap.ko
 # there against kernel S with that kernel's compiler (fetching S first if
@@ -27,8 +27,10 @@ if [ "$S" = host ]; then
 else
 	"$REPO/scripts/fetch-kernel.sh" "$S" >/dev/null
 	KDIR=$CACHE/kernels/$S/kdir
+	KBUILD_ARGS=()
 	# shellcheck source=/dev/null
 	. "$CACHE/kernels/$S/env.sh"
+	MAKE_ARGS+=("${KBUILD_ARGS[@]}")
 fi
 [ -d "$KDIR" ] || die "no kernel build tree at $KDIR"
 [ -f "$REPO/Kbuild" ] || die "no Kbuild in $REPO"

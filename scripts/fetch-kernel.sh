@@ -1,6 +1,6 @@
 #!/bin/bash
 # SPDX-License-Identifier: GPL-2.0
-# usage: scripts/fetch-kernel.sh S     (S = 6.1 | 6.12 | 7.2)
+# usage: scripts/fetch-kernel.sh S     (S = 6.1 | 6.12 | 7.2, or 7.2-debug)
 #
 # Downloads the current Debian kernel of series S (image, modules, headers),
 # unpacks it into $CACHE/kernels/S and prepares what the other scripts use:
@@ -15,6 +15,8 @@ set -euo pipefail
 [ "${1:-}" != -h ] || { usage; exit 0; }
 [ $# -eq 1 ] || { usage; exit 2; }
 S=$1
+# S-debug: the debug kernel of S, built from source (see build-debug-kernel.sh).
+[ "${S%-debug}" = "$S" ] || exec "$REPO/scripts/build-debug-kernel.sh" "${S%-debug}"
 SUITE=$(suite_of "$S")
 DIR=$CACHE/kernels/$S
 
