@@ -1,0 +1,330 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * faultio: O_DIRECT block I/O for the fault-injection tests.
+ *
+ * usage: faultio [--fail] [--sparse] write  DEV FIRST COUNT SEED MAP
+ *        faultio [--sparse]          verify DEV FIRST COUNT SEED MAP
+ *        faultio                     discard DEV FIRST COUNT STEP MAP
+ *        faultio [--fail]            flip   DEV FIRST COUNT SECONDS
+ *
+ * write:  writes block i (4 KiB, FIRST <= i < FIRST + COUNT) with the
+ *         pattern of (SEED, i), one pwrite each, and records in MAP one
+ *         character per block: 'o' written, 'f' the write failed.  A write
+ *         may fail only with EIO, ENOMEM or ENOSPC (a clean error).
+ * verify: reads every block back: an 'o' block must hold its pattern, an
+ *         'f' block zeros (never written there, or discarded).
+ * discard: discards every STEP-th block (BLKDISCARD) and marks it 'f'.
+ * --sparse: the pattern is 8 bytes in a zero page (it compresses to a few
+ *         dozen bytes, like flip's nearly zero page).
+ * flip:   for SECONDS, writes one buffer to blocks FIRST.. in turn while a
+ *         second thread keeps rewriting that buffer, alternately nearly
+ *         zero (8 random bytes: compresses to a few dozen bytes) and random
+ *         (does not compress), so that the page changes between two
+ *         compressions of the same write.  Write errors as for write.
+ * --fail: the writing thread sets its make-it-fail flag once set up, so
+ *         that allocation-failure injection with task-filter hits it.
+ * Prints a summary line; exit 0 on success, 1 on a failed check, 2 on
+ * usage or setup errors.
+ */
+#define _GNU_SOURCE
+#include <errno.h>
+#include <fcntl.h>
+#include <pthread.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+#include <sys/ioctl.h>
+#include <linux/fs.h>
+
+#define BS 4096
+
+static int fail_mode, sparse;
+
+static uint64_t xorshift(uint64_t *s)
+{
+	uint64_t x = *s;
+
+	x ^= x << 13;
+	x ^= x >> 7;
+	x ^= x << 17;
+	return *s = x;
+}
+
+/* Half random, half a repeated byte: compressible, never same-filled. */
+static void pattern(unsigned char *buf, uint64_t seed, uint64_t blk)
+{
+	uint64_t s = (seed * 0x9e3779b97f4a7c15ULL) ^ (blk + 1) ^ 0x5bd1e995ULL;
+	size_t i;
+
+	if (sparse) {
+		uint64_t v = xorshift(&s);
+
+		memset(buf, 0, BS);
+		memcpy(buf + (blk * 8) % BS, &v, 8);
+		return;
+	}
+	for (i = 0; i < BS / 2; i += 8) {
+		uint64_t v = xorshift(&s);
+
+		memcpy(buf + i, &v, 8);
+	}
+	memset(buf + BS / 2, 0x40 | (blk & 0x3f), BS / 2);
+	memcpy(buf, &blk, sizeof(blk));
+}
+
+static void *xalloc(void)
+{
+	void *p;
+
+	if (posix_memalign(&p, BS, BS)) {
+		perror("posix_memalign");
+		exit(2);
+	}
+	return p;
+}
+
+static void set_fail(void)
+{
+	int fd;
+
+	if (!fail_mode)
+		return;
+	fd = open("/proc/thread-self/make-it-fail", O_WRONLY);
+	if (fd < 0 || write(fd, "1", 1) != 1) {
+		perror("make-it-fail");
+		exit(2);
+	}
+	close(fd);
+}
+
+static void clear_fail(void)
+{
+	int fd;
+
+	if (!fail_mode)
+		return;
+	fd = open("/proc/thread-self/make-it-fail", O_WRONLY);
+	if (fd < 0 || write(fd, "0", 1) != 1) {
+		perror("make-it-fail");
+		exit(2);
+	}
+	close(fd);
+}
+
+/* 0: written; 1: a clean error; 2: anything else (reported). */
+static int write_block(int fd, const void *buf, uint64_t blk)
+{
+	ssize_t n = pwrite(fd, buf, BS, (off_t)(blk * BS));
+
+	if (n == BS)
+		return 0;
+	if (n < 0 && (errno == EIO || errno == ENOMEM || errno == ENOSPC))
+		return 1;
+	if (n < 0)
+		printf("FAIL: block %llu: write: %s\n", (unsigned long long)blk,
+		       strerrorname_np(errno));
+	else
+		printf("FAIL: block %llu: short write %zd\n", (unsigned long long)blk, n);
+	return 2;
+}
+
+static int do_write(int fd, uint64_t first, uint64_t count, uint64_t seed, const char *map)
+{
+	unsigned char *buf = xalloc();
+	char *marks = malloc(count);
+	uint64_t i, ok = 0, failed = 0;
+	int r, bad = 0;
+	FILE *f;
+
+	if (!marks)
+		return 2;
+	set_fail();
+	for (i = 0; i < count; i++) {
+		pattern(buf, seed, first + i);
+		r = write_block(fd, buf, first + i);
+		marks[i] = r ? 'f' : 'o';
+		ok += !r;
+		failed += r == 1;
+		bad |= r == 2;
+	}
+	clear_fail();
+	f = fopen(map, "w");
+	if (!f || fwrite(marks, 1, count, f) != count || fclose(f)) {
+		perror(map);
+		return 2;
+	}
+	printf("write: %llu written, %llu failed cleanly\n",
+	       (unsigned long long)ok, (unsigned long long)failed);
+	return bad;
+}
+
+static int do_verify(int fd, uint64_t first, uint64_t count, uint64_t seed, const char *map)
+{
+	unsigned char *buf = xalloc(), *want = xalloc();
+	uint64_t i, ok = 0, zero = 0, bad = 0;
+	char *marks = malloc(count);
+	FILE *f = fopen(map, "r");
+
+	if (!marks || !f || fread(marks, 1, count, f) != count) {
+		perror(map);
+		return 2;
+	}
+	fclose(f);
+	for (i = 0; i < count; i++) {
+		uint64_t blk = first + i;
+
+		if (pread(fd, buf, BS, (off_t)(blk * BS)) != BS) {
+			printf("FAIL: block %llu: read: %s\n", (unsigned long long)blk,
+			       strerrorname_np(errno));
+			return 1;
+		}
+		if (marks[i] == 'o')
+			pattern(want, seed, blk);
+		else
+			memset(want, 0, BS);
+		if (memcmp(buf, want, BS)) {
+			if (bad++ < 10)
+				printf("MISMATCH: block %llu (%s)\n", (unsigned long long)blk,
+				       marks[i] == 'o' ? "written" : "failed write, want zeros");
+			continue;
+		}
+		ok += marks[i] == 'o';
+		zero += marks[i] != 'o';
+	}
+	printf("verify: %llu blocks hold their data, %llu failed writes read zeros, %llu mismatches\n",
+	       (unsigned long long)ok, (unsigned long long)zero, (unsigned long long)bad);
+	return bad ? 1 : 0;
+}
+
+static int do_discard(int fd, uint64_t first, uint64_t count, uint64_t step, const char *map)
+{
+	char *marks = malloc(count);
+	uint64_t i, n = 0;
+	FILE *f = fopen(map, "r+");
+
+	if (!step || !marks || !f || fread(marks, 1, count, f) != count) {
+		perror(map);
+		return 2;
+	}
+	for (i = 0; i < count; i += step) {
+		uint64_t range[2] = { (first + i) * BS, BS };
+
+		if (ioctl(fd, BLKDISCARD, range)) {
+			printf("FAIL: block %llu: BLKDISCARD: %s\n",
+			       (unsigned long long)(first + i), strerrorname_np(errno));
+			return 1;
+		}
+		marks[i] = 'f';
+		n++;
+	}
+	if (fseek(f, 0, SEEK_SET) || fwrite(marks, 1, count, f) != count || fclose(f)) {
+		perror(map);
+		return 2;
+	}
+	printf("discard: %llu blocks\n", (unsigned long long)n);
+	return 0;
+}
+
+static unsigned char *flipbuf;
+static volatile int flipping = 1;
+static unsigned long flips;
+
+static void *flipper(void *arg)
+{
+	uint64_t s = 88172645463325252ULL;
+	unsigned char rnd[BS];
+	size_t i;
+
+	(void)arg;
+	/* Each state lasts as long as making the next random page. */
+	while (flipping) {
+		for (i = 0; i < BS; i += 8) {
+			uint64_t v = xorshift(&s);
+
+			memcpy(rnd + i, &v, 8);
+		}
+		memcpy(flipbuf, rnd, BS);
+		for (i = 0; i < BS; i += 8) {
+			uint64_t v = xorshift(&s);
+
+			memcpy(rnd + i, &v, 8);
+		}
+		memset(flipbuf, 0, BS);
+		memcpy(flipbuf + (xorshift(&s) % (BS / 8)) * 8, rnd, 8);
+		flips++;
+	}
+	return NULL;
+}
+
+static int do_flip(int fd, uint64_t first, uint64_t count, unsigned int secs)
+{
+	uint64_t k = 0, failed = 0;
+	pthread_t t;
+	time_t end;
+	int r, bad = 0;
+
+	flipbuf = xalloc();
+	memset(flipbuf, 0, BS);
+	if (pthread_create(&t, NULL, flipper, NULL)) {
+		perror("pthread_create");
+		return 2;
+	}
+	set_fail();
+	end = time(NULL) + secs;
+	while (time(NULL) < end && !bad) {
+		r = write_block(fd, flipbuf, first + k % count);
+		failed += r == 1;
+		bad |= r == 2;
+		k++;
+	}
+	clear_fail();
+	flipping = 0;
+	pthread_join(t, NULL);
+	printf("flip: %llu writes, %llu failed cleanly, %lu flips\n",
+	       (unsigned long long)k, (unsigned long long)failed, flips);
+	return bad;
+}
+
+int main(int argc, char **argv)
+{
+	uint64_t first, count;
+	int fd, rw;
+
+	for (; argc > 1 && !strncmp(argv[1], "--", 2); argc--, argv++) {
+		if (!strcmp(argv[1], "--fail"))
+			fail_mode = 1;
+		else if (!strcmp(argv[1], "--sparse"))
+			sparse = 1;
+		else
+			goto usage;
+	}
+	if (argc < 5)
+		goto usage;
+	first = strtoull(argv[3], NULL, 0);
+	count = strtoull(argv[4], NULL, 0);
+	if (!count)
+		goto usage;
+	rw = strcmp(argv[1], "verify") ? O_RDWR : O_RDONLY;
+	fd = open(argv[2], rw | O_DIRECT);
+	if (fd < 0) {
+		perror(argv[2]);
+		return 2;
+	}
+	if (!strcmp(argv[1], "write") && argc == 7)
+		return do_write(fd, first, count, strtoull(argv[5], NULL, 0), argv[6]);
+	if (!strcmp(argv[1], "verify") && argc == 7 && !fail_mode)
+		return do_verify(fd, first, count, strtoull(argv[5], NULL, 0), argv[6]);
+	if (!strcmp(argv[1], "discard") && argc == 7 && !fail_mode && !sparse)
+		return do_discard(fd, first, count, strtoull(argv[5], NULL, 0), argv[6]);
+	if (!strcmp(argv[1], "flip") && argc == 6 && !sparse)
+		return do_flip(fd, first, count, (unsigned int)strtoul(argv[5], NULL, 0));
+usage:
+	fputs("usage: faultio [--fail] [--sparse] write DEV FIRST COUNT SEED MAP\n"
+	      "       faultio [--sparse] verify DEV FIRST COUNT SEED MAP\n"
+	      "       faultio discard DEV FIRST COUNT STEP MAP\n"
+	      "       faultio [--fail] flip DEV FIRST COUNT SECONDS\n", stderr);
+	return 2;
+}
