@@ -141,7 +141,7 @@ plan_check() {
 	elif [ "$R_PLANS" != "${PLANS:-1}" ]; then
 		tap "not ok" "[$k] $what: $R_PLANS plans in one stream, not ${PLANS:-1}"
 	elif [ $# -gt 0 ] && [ "${R_NAMES[*]}" != "$*" ]; then
-		tap "not ok" "[$k] $what: results are not the $# tests of selftests/guest/tests"
+		tap "not ok" "[$k] $what: results are not the suite's $# tests"
 		echo "# [$k] expected: $*"
 		echo "# [$k] received: ${R_NAMES[*]}"
 	elif [ "$R_PLAN" = 0 ]; then
@@ -202,16 +202,19 @@ echo "TAP version 13"
 [ ${#TESTS[@]} = 0 ] || echo "# CHECK_TESTS=${TESTS[*]}: development run of selected guest tests only, not the suite"
 "$REPO/scripts/deps.sh"
 
-# The guest tests the full suite must report, in order (none for a
-# CHECK_TESTS subset).
-GUEST_TESTS=()
-if [ ${#TESTS[@]} = 0 ]; then
-	for t in selftests/guest/tests/[0-9][0-9]-*.sh; do
+# guest_tests S: the guest tests the full suite must report on kernel S, in
+# order (selftests/guest/lib.sh's ts_suite_tests: tests/, and fault/ on a
+# debug kernel); none for a CHECK_TESTS subset.
+guest_tests() {
+	local t
+	[ ${#TESTS[@]} = 0 ] || return 0
+	# shellcheck source=selftests/guest/lib.sh
+	(. selftests/guest/lib.sh && ts_suite_tests "$1") | while read -r t; do
 		t=${t##*/}
 		t=${t%.sh}
-		GUEST_TESTS+=("${t#[0-9][0-9]-}")
+		echo "${t#[0-9][0-9]-}"
 	done
-fi
+}
 
 declare -A KVER UNAME WALL COUNTS RETRIED
 FETCHED=()
@@ -300,6 +303,7 @@ for S in "${FETCHED[@]}"; do
 			tap ok "[$S] boot ${KVER[$S]}"
 		fi
 		UNAME[$S]=${R_UNAME:-none}
+		mapfile -t GUEST_TESTS < <(guest_tests "$S")
 		plan_check "$S" "guest suite" "${GUEST_TESTS[@]}"
 		exit_check "$S" "guest suite" "$rc"
 		[ "$rc" != 125 ] || [ -z "$R_UNAME" ] || log_tail "$log.vm-run" 60

@@ -61,6 +61,17 @@ ts_need_bin() {
 	done
 }
 
+# ts_suite_tests SERIES: the suite's test files, in order: tests/NN-*.sh, and
+# on a debug kernel (SERIES ends in -debug) then the fault-injection tests
+# fault/NN-*.sh (the stock kernels have no fault injection).
+ts_suite_tests() {
+	local d=$TS_REPO/selftests/guest t
+	for t in "$d"/tests/[0-9][0-9]-*.sh; do echo "$t"; done
+	case $1 in
+	*-debug) for t in "$d"/fault/[0-9][0-9]-*.sh; do echo "$t"; done ;;
+	esac
+}
+
 # ---- module and devices -------------------------------------------------
 
 # insmod does not resolve dependencies: load what modinfo says the module
@@ -274,6 +285,83 @@ ts_kprobe_cleanup() {
 			echo "-:${def#*:}" >> "$TS_TRACEFS/kprobe_events" || true
 		done
 	return 0
+}
+
+# ---- allocation-failure injection (debug kernels) ------------------------
+
+TS_FAULT_DIR=/sys/kernel/debug
+TS_FAULT_TIMES=1000000000	# "times" counts down once per injected failure
+
+# ts_fault_need: this kernel must have failslab, fail_page_alloc with the
+# stack-trace filter, and fail-nth (a debug kernel's fault tests fail, not
+# skip, without them).
+ts_fault_need() {
+	local f
+	for f in failslab/require-start fail_page_alloc/require-start; do
+		[ -e "$TS_FAULT_DIR/$f" ] || ts_fail "no $TS_FAULT_DIR/$f: no fault injection with a stack filter"
+	done
+	[ -e /proc/thread-self/fail-nth ] || ts_fail "no /proc/thread-self/fail-nth"
+}
+
+# ts_fault_knob FILE VALUE: set a fault-injection knob; ts_cleanup puts back
+# the value it had before the test first set it.
+ts_fault_knob() {
+	grep -q "^$1 " "$TS_RESTORE" 2>/dev/null || echo "$1 $(cat "$1")" >> "$TS_RESTORE"
+	echo "$2" > "$1" || ts_fail "cannot set $1 to $2"
+}
+
+# ts_fault_set KNOB VALUE: set failslab/KNOB and fail_page_alloc/KNOB.
+ts_fault_set() {
+	ts_fault_knob "$TS_FAULT_DIR/failslab/$1" "$2"
+	ts_fault_knob "$TS_FAULT_DIR/fail_page_alloc/$1" "$2"
+}
+
+# ts_fault_module_range: "START END" (decimal) of tierswap's code: the
+# lowest text symbol and the end of the page holding the highest (module
+# text is page-aligned, so that page is tierswap's).
+ts_fault_module_range() {
+	awk '$4 == "[tierswap]" && $2 ~ /^[tT]$/ { print $1 }' /proc/kallsyms |
+		python3 -c 'import sys; a = [int(x, 16) for x in sys.stdin.read().split()]
+if not a or min(a) == 0: sys.exit(1)
+print(min(a), (max(a) | 4095) + 1)' || ts_fail "no tierswap text symbols in /proc/kallsyms"
+}
+
+# ts_fault_arm PROBABILITY TASKS GFP: from now on failslab and fail_page_alloc
+# fail PROBABILITY % of the allocations made with tierswap's code on the
+# stack (any order, highmem too); TASKS "task": only in tasks whose
+# make-it-fail is 1, "all": in every task (workers too); GFP "all": sleeping
+# allocations (GFP_NOIO, GFP_KERNEL) too, "nowait": only those that cannot
+# sleep. Silent (verbose 0); ts_fault_injected counts the failures.
+ts_fault_arm() {
+	local range
+	ts_fault_need
+	range=$(ts_fault_module_range) || exit 1
+	ts_fault_set probability 0
+	ts_fault_set verbose 0
+	ts_fault_set space 0
+	ts_fault_set interval 1
+	ts_fault_set stacktrace-depth 32
+	ts_fault_set require-start "${range% *}"
+	ts_fault_set require-end "${range#* }"
+	ts_fault_set task-filter "$([ "$2" = task ] && echo Y || echo N)"
+	ts_fault_set ignore-gfp-wait "$([ "$3" = all ] && echo N || echo Y)"
+	ts_fault_knob "$TS_FAULT_DIR/fail_page_alloc/ignore-gfp-highmem" N
+	ts_fault_knob "$TS_FAULT_DIR/fail_page_alloc/min-order" 0
+	ts_fault_set times "$TS_FAULT_TIMES"
+	ts_fault_set probability "$1"
+	echo "fault injection: $1% of tierswap's allocations (code ${range% *}..${range#* }), tasks $2, gfp $3"
+}
+
+# ts_fault_disarm: no more failures (the knobs stay for ts_fault_injected).
+ts_fault_disarm() {
+	echo 0 > "$TS_FAULT_DIR/failslab/probability"
+	echo 0 > "$TS_FAULT_DIR/fail_page_alloc/probability"
+}
+
+# ts_fault_injected: failures injected since ts_fault_arm (slab + page).
+ts_fault_injected() {
+	echo $((2 * TS_FAULT_TIMES - $(cat "$TS_FAULT_DIR/failslab/times") -
+		$(cat "$TS_FAULT_DIR/fail_page_alloc/times")))
 }
 
 # ---- everything ---------------------------------------------------------

@@ -1,6 +1,7 @@
 #!/bin/bash
 # SPDX-License-Identifier: GPL-2.0
-# Run the tierswap guest tests (tests/NN-*.sh, in order) and print TAP 13.
+# Run the tierswap guest tests (tests/NN-*.sh, in order; on a debug kernel
+# then fault/NN-*.sh) and print TAP 13.
 # usage: run.sh [SUBSTRING...]   only run tests whose file name contains one of them
 # A test passes with exit 0, skips only through ts_skip (exit 4 and the reason
 # recorded in $TS_SKIP_FILE; any other exit 4 fails), fails otherwise or when
@@ -20,9 +21,12 @@ here=$(cd "$(dirname "$0")" && pwd)
 # shellcheck source=selftests/guest/lib.sh
 . "$here/lib.sh"
 
+# The suite: tests/, and on a debug kernel (series S-debug, which has
+# allocation-failure injection) then fault/ (see ts_suite_tests in lib.sh).
 select_tests() {
-	local t pat
-	for t in "$here"/tests/[0-9][0-9]-*.sh; do
+	local t pat all
+	mapfile -t all <<< "$(ts_suite_tests "$TS_SERIES")"
+	for t in "${all[@]}"; do
 		[ $# -eq 0 ] && { echo "$t"; continue; }
 		for pat in "$@"; do
 			case $(basename "$t") in *"$pat"*) echo "$t"; break ;; esac
