@@ -39,7 +39,7 @@ for mode in "lz4 1" "zstd 0"; do
 		out=$("$TS_BIN/wr" -f "$n" $D/disksize 64M) || true
 		case $out in
 		*"fail-nth: not reached"*)
-			[ "${out%%$'\n'*}" = OK ] || ts_fail "$algo offload=$offload n=$n: no failure injected, yet: $out"
+			[[ $out == *$'\n'OK ]] || ts_fail "$algo offload=$offload n=$n: no failure injected, yet: $out"
 			break ;;
 		ENOMEM*"fail-nth: reached"*)
 			failed=$((failed + 1))
