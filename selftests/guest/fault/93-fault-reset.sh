@@ -28,7 +28,7 @@ while [ $SECONDS -lt $end ] || [ $round -lt 4 ]; do
 	round=$((round + 1))
 	setup
 	ts_fault_arm 50 all all > /dev/null
-	"$TS_BIN/faultio" write $dev 0 2048 "$(ts_seed)" /tmp/tierswap-map > /dev/null ||
+	"$TS_BIN/faultio" write $dev 0 256 "$(ts_seed)" /tmp/tierswap-map > /dev/null ||
 		ts_fail "round $round: a write failed other than cleanly"
 	r=$(ts_stat tierswap0 offload_stat retries)
 	p=$(ts_stat tierswap0 offload_stat pending)
