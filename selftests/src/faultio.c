@@ -6,6 +6,7 @@
  *        faultio [--sparse]          verify DEV FIRST COUNT SEED MAP
  *        faultio                     discard DEV FIRST COUNT STEP MAP
  *        faultio [--fail]            flip   DEV FIRST COUNT SECONDS
+ *        faultio                     nth    SYSDIR SIZE MAX
  *
  * write:  writes block i (4 KiB, FIRST <= i < FIRST + COUNT) with the
  *         pattern of (SEED, i), one pwrite each, and records in MAP one
@@ -21,6 +22,13 @@
  *         zero (8 random bytes: compresses to a few dozen bytes) and random
  *         (does not compress), so that the page changes between two
  *         compressions of the same write.  Write errors as for write.
+ * nth:    for N = 1, 2, ... (at most MAX): arm /proc/thread-self/fail-nth
+ *         with N and write SIZE to SYSDIR/disksize, until a write no
+ *         longer reaches the Nth injection point.  A write that reached
+ *         it must fail with ENOMEM and leave initstate and disksize 0, or
+ *         succeed (the failure had a fallback): initstate 1, then reset.
+ *         The last write must succeed.  In one process, so each step
+ *         costs a few system calls, not a fork and exec.
  * --fail: the writing thread sets its make-it-fail flag once set up, so
  *         that allocation-failure injection with task-filter hits it.
  * Prints a summary line; exit 0 on success, 1 on a failed check, 2 on
@@ -228,6 +236,111 @@ static int do_discard(int fd, uint64_t first, uint64_t count, uint64_t step, con
 	return 0;
 }
 
+static int read_attr(const char *dir, const char *name, char *buf, size_t len)
+{
+	char path[512];
+	ssize_t n;
+	int fd;
+
+	snprintf(path, sizeof(path), "%s/%s", dir, name);
+	fd = open(path, O_RDONLY);
+	if (fd < 0)
+		return -1;
+	n = read(fd, buf, len - 1);
+	close(fd);
+	if (n < 0)
+		return -1;
+	buf[n] = 0;
+	buf[strcspn(buf, "\n")] = 0;
+	return 0;
+}
+
+static int write_attr(const char *dir, const char *name, const char *val)
+{
+	char path[512];
+	int fd, r;
+
+	snprintf(path, sizeof(path), "%s/%s", dir, name);
+	fd = open(path, O_WRONLY);
+	if (fd < 0)
+		return -1;
+	r = write(fd, val, strlen(val)) == (ssize_t)strlen(val) ? 0 : -1;
+	close(fd);
+	return r;
+}
+
+static int do_nth(const char *dir, const char *size, unsigned long max)
+{
+	unsigned long n, failed = 0, absorbed = 0;
+	char path[512], val[64], left[32], arm[32];
+	int fd, nfd, err;
+	ssize_t w;
+
+	snprintf(path, sizeof(path), "%s/disksize", dir);
+	snprintf(val, sizeof(val), "%s\n", size);
+	for (n = 1; n <= max; n++) {
+		fd = open(path, O_WRONLY);
+		nfd = open("/proc/thread-self/fail-nth", O_RDWR);
+		if (fd < 0 || nfd < 0) {
+			perror("open");
+			return 2;
+		}
+		snprintf(arm, sizeof(arm), "%lu", n);
+		if (pwrite(nfd, arm, strlen(arm), 0) < 0) {
+			perror("fail-nth");
+			return 2;
+		}
+		w = write(fd, val, strlen(val));
+		err = errno;
+		memset(left, 0, sizeof(left));
+		if (pread(nfd, left, sizeof(left) - 1, 0) < 0 ||
+		    (atoi(left) && pwrite(nfd, "0", 1, 0) != 1)) {
+			perror("fail-nth");
+			return 2;
+		}
+		close(nfd);
+		close(fd);
+		if (atoi(left)) {	/* not reached: the write must be whole */
+			if (w != (ssize_t)strlen(val)) {
+				printf("FAIL: n=%lu: no failure injected, yet disksize: %s\n", n,
+				       w < 0 ? strerrorname_np(err) : "short write");
+				return 1;
+			}
+			printf("nth: %lu injection points, %lu failed the write cleanly, %lu absorbed\n",
+			       n - 1, failed, absorbed);
+			return 0;
+		}
+		if (w < 0) {
+			if (err != ENOMEM) {
+				printf("FAIL: n=%lu: disksize failed with %s, not ENOMEM\n", n,
+				       strerrorname_np(err));
+				return 1;
+			}
+			if (read_attr(dir, "initstate", left, sizeof(left)) || strcmp(left, "0")) {
+				printf("FAIL: n=%lu: initstate %s after a failed disksize\n", n, left);
+				return 1;
+			}
+			if (read_attr(dir, "disksize", left, sizeof(left)) || strcmp(left, "0")) {
+				printf("FAIL: n=%lu: disksize %s after a failed disksize\n", n, left);
+				return 1;
+			}
+			failed++;
+			continue;
+		}
+		if (read_attr(dir, "initstate", left, sizeof(left)) || strcmp(left, "1")) {
+			printf("FAIL: n=%lu: disksize succeeded, initstate %s\n", n, left);
+			return 1;
+		}
+		if (write_attr(dir, "reset", "1\n")) {
+			printf("FAIL: n=%lu: reset: %s\n", n, strerrorname_np(errno));
+			return 1;
+		}
+		absorbed++;
+	}
+	printf("FAIL: disksize still reaches fail-nth %lu\n", max);
+	return 1;
+}
+
 static unsigned char *flipbuf;
 static volatile int flipping = 1;
 static unsigned long flips;
@@ -301,6 +414,8 @@ int main(int argc, char **argv)
 		else
 			goto usage;
 	}
+	if (argc == 5 && !strcmp(argv[1], "nth") && !fail_mode && !sparse)
+		return do_nth(argv[2], argv[3], strtoul(argv[4], NULL, 0));
 	if (argc < 5)
 		goto usage;
 	first = strtoull(argv[3], NULL, 0);
@@ -325,6 +440,7 @@ usage:
 	fputs("usage: faultio [--fail] [--sparse] write DEV FIRST COUNT SEED MAP\n"
 	      "       faultio [--sparse] verify DEV FIRST COUNT SEED MAP\n"
 	      "       faultio discard DEV FIRST COUNT STEP MAP\n"
-	      "       faultio [--fail] flip DEV FIRST COUNT SECONDS\n", stderr);
+	      "       faultio [--fail] flip DEV FIRST COUNT SECONDS\n"
+	      "       faultio nth SYSDIR SIZE MAX\n", stderr);
 	return 2;
 }
