@@ -1,8 +1,9 @@
 #!/bin/bash
 # SPDX-License-Identifier: GPL-2.0
-# Claim: a disksize write whose Nth allocation fails (/proc/thread-self/fail-nth,
-# counting only allocations with tierswap's code on the stack), for every N from
-# 1 up to the first N the write no longer reaches, fails with ENOMEM and leaves
+# Claim: a disksize write whose Nth allocation fails (/proc/thread-self/fail-nth:
+# every slab and page allocation of the writing task counts, the stack filter
+# does not apply to fail-nth), for every N from 1 up to the first N the write
+# no longer reaches (faultio nth, one process), fails with ENOMEM and leaves
 # the device as it was (uninitialised, disksize 0), or succeeds despite it; the
 # device then takes the size and stores and reads back data. With the offload
 # (staging and its workers) and without, lz4 and zstd. Nothing leaks (kmemleak
@@ -27,7 +28,8 @@ usable() {	# usable WHAT: the device stores 256 blocks and reads them back
 }
 
 ts_load
-# fail-nth ignores the probability: 0 keeps random failures away.
+# fail-nth ignores the probability (0 keeps random failures away); arming
+# turns off ignore-gfp-wait, so sleeping allocations count.
 ts_fault_arm 0 all all
 for mode in "lz4 1" "zstd 0"; do
 	read -r algo offload <<< "$mode"
