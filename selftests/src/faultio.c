@@ -94,28 +94,15 @@ static void *xalloc(void)
 	return p;
 }
 
-static void set_fail(void)
+/* With --fail, set this thread's make-it-fail flag to @on ("1" or "0"). */
+static void make_it_fail(const char *on)
 {
 	int fd;
 
 	if (!fail_mode)
 		return;
 	fd = open("/proc/thread-self/make-it-fail", O_WRONLY);
-	if (fd < 0 || write(fd, "1", 1) != 1) {
-		perror("make-it-fail");
-		exit(2);
-	}
-	close(fd);
-}
-
-static void clear_fail(void)
-{
-	int fd;
-
-	if (!fail_mode)
-		return;
-	fd = open("/proc/thread-self/make-it-fail", O_WRONLY);
-	if (fd < 0 || write(fd, "0", 1) != 1) {
+	if (fd < 0 || write(fd, on, 1) != 1) {
 		perror("make-it-fail");
 		exit(2);
 	}
@@ -149,7 +136,7 @@ static int do_write(int fd, uint64_t first, uint64_t count, uint64_t seed, const
 
 	if (!marks)
 		return 2;
-	set_fail();
+	make_it_fail("1");
 	for (i = 0; i < count; i++) {
 		pattern(buf, seed, first + i);
 		r = write_block(fd, buf, first + i);
@@ -158,7 +145,7 @@ static int do_write(int fd, uint64_t first, uint64_t count, uint64_t seed, const
 		failed += r == 1;
 		bad |= r == 2;
 	}
-	clear_fail();
+	make_it_fail("0");
 	f = fopen(map, "w");
 	if (!f || fwrite(marks, 1, count, f) != count || fclose(f)) {
 		perror(map);
@@ -385,7 +372,7 @@ static int do_flip(int fd, uint64_t first, uint64_t count, unsigned int secs)
 		perror("pthread_create");
 		return 2;
 	}
-	set_fail();
+	make_it_fail("1");
 	end = time(NULL) + secs;
 	while (time(NULL) < end && !bad) {
 		r = write_block(fd, flipbuf, first + k % count);
@@ -393,7 +380,7 @@ static int do_flip(int fd, uint64_t first, uint64_t count, unsigned int secs)
 		bad |= r == 2;
 		k++;
 	}
-	clear_fail();
+	make_it_fail("0");
 	flipping = 0;
 	pthread_join(t, NULL);
 	printf("flip: %llu writes, %llu failed cleanly, %lu flips\n",
