@@ -14,12 +14,13 @@
 # run (a missing field such as cpu_s, a 0 denominator such as io_bytes or
 # pswpin + pswpout): the run gets "value_errors" {row: why} in results.json,
 # the row's cell counts it in "+NE" and the report lists it ("NO VALUE").
-# Targets: the verdict compares the unrounded tierswap/zram ratio with the
-# target (>= or <=); the ratio is shown with 2 decimals, more when 2 would
-# round it onto the other side (0.9996 for >= 1.0: "0.9996 NO").
+# Targets: the verdict compares the unrounded tierswap/zram ratio (or
+# tierswap/brd, for the swap storms' second target) with the target (>= or
+# <=); the ratio is shown with 2 decimals, more when 2 would round it onto
+# the other side (0.9996 for >= 1.0: "0.9996 NO").
 # Exits 1 when a run errored, a value could not be computed, a target's
 # ratio could not be computed (also when BENCH_* knobs left its workload or
-# zram out: its target was not checked), I/O failed or a guest exited
+# zram or brd out: its target was not checked), I/O failed or a guest exited
 # non-zero, after writing everything.
 import json, math, os, statistics, sys
 
@@ -77,8 +78,10 @@ def mm(r):
     return [int(x) for x in r["mm_stat"].split()[:3]]
 
 
-# The issue's targets: (row, target ratio tierswap/zram, better).
-TARGETS = [
+# The targets: (row, target ratio, better, vs): tierswap/vs for vs zram,
+# and for the swap storms also brd (a RAM disk that stores pages as they
+# are: the floor a swap device can reach).
+TARGETS = [(name, goal, better, "zram") for name, goal, better in [
     ("fio randread-4k j1 IOPS", 1.0, "higher"),
     ("fio randread-4k j1 clat p99", 1.0, "lower"),
     ("fio randwrite-4k j1 IOPS", 1.5, "higher"),
@@ -89,7 +92,7 @@ TARGETS = [
     (f"{wl} CPU/GiB", 1.1, "lower") for wl in SWAP] + [
     ("fio data compression ratio", 1.0, "higher"), ("swap data compression ratio", 1.0, "higher"),
     ("fio data bytes/stored page", 1.0, "lower"), ("swap data bytes/stored page", 1.0, "lower"),
-]
+]] + [(f"{wl} wall", 1.05, "lower", "brd") for wl in SWAP]
 
 
 def part_key(r):
@@ -268,30 +271,30 @@ def fmt_ratio(r, goal, better):
 
 def targets(summary):
     """Print the targets table; return (results, problems): a target whose
-    ratio cannot be computed (no tierswap or zram median, zram's 0) is a
-    problem."""
+    ratio cannot be computed (no tierswap or comparator median, the
+    comparator's 0) is a problem."""
     res, problems = {}, []
     for kernel, ks in summary.items():
-        for name, goal, better in TARGETS:
+        for name, goal, better, vs in TARGETS:
             row = ks["rows"].get(name, {})
-            r = row.get("tierswap/zram")
+            r = row.get(f"tierswap/{vs}")
             ok = None if r is None else met(r, goal, better)
-            res.setdefault(kernel, []).append({"metric": name, "target": f"{'>=' if better == 'higher' else '<='} {goal}x zram",
+            res.setdefault(kernel, []).append({"metric": name, "target": f"{'>=' if better == 'higher' else '<='} {goal}x {vs}",
                                                "ratio": r, "met": ok})
             if r is None:
                 have = ", ".join(f"{d} median {fmt(row.get(d, {}).get('median'))}"
-                                 f" n {row.get(d, {}).get('n', 0)}" for d in ("tierswap", "zram"))
-                problems.append(f"kernel {kernel}: target {name}: no ratio ({have})")
-    print("\n== targets (tierswap/zram, medians; verdict on the unrounded ratio, shown with more than 2"
+                                 f" n {row.get(d, {}).get('n', 0)}" for d in ("tierswap", vs))
+                problems.append(f"kernel {kernel}: target {name} vs {vs}: no ratio ({have})")
+    print("\n== targets (tierswap/zram or tierswap/brd, medians; verdict on the unrounded ratio, shown with more than 2"
           " decimals when 2 would round it across the target; !E: some runs errored and are left out;"
           " -: no ratio, a problem)")
     kernels = list(res)
     print(f"{'metric':36} {'target':>14} " + " ".join(f"{k:>12}" for k in kernels))
-    for i, (name, goal, better) in enumerate(TARGETS):
+    for i, (name, goal, better, vs) in enumerate(TARGETS):
         cells = []
         for k in kernels:
             t = res[k][i]
-            errs = any(summary[k]["rows"].get(name, {}).get(d, {}).get("errored") for d in DEVICES)
+            errs = any(summary[k]["rows"].get(name, {}).get(d, {}).get("errored") for d in ("tierswap", vs))
             cells.append(("-" if t["ratio"] is None
                           else f"{fmt_ratio(t['ratio'], goal, better)} {'ok' if t['met'] else 'NO'}")
                          + ("!E" if errs else ""))
