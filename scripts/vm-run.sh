@@ -11,7 +11,7 @@
 # Guest env: TIERSWAP_KO, TIERSWAP_SERIES, KVER, REPO.
 # CMD's output streams to stdout; exits with CMD's exit code, or 125 if the
 # guest hangs (VM_TIMEOUT seconds, default 1200) or panics. VM_MEM: the
-# guest's memory (2G).
+# guest's memory (2G); VM_SMP: its vCPUs (2).
 set -euo pipefail
 # shellcheck source=scripts/lib.sh
 . "$(dirname "$0")/lib.sh"
@@ -22,6 +22,7 @@ S=$1
 shift 2
 VM_TIMEOUT=${VM_TIMEOUT:-1200}
 VM_MEM=${VM_MEM:-2G}
+VM_SMP=${VM_SMP:-2}
 KDIR=$CACHE/kernels/$S
 KVER=$(kver_of "$S")
 # The real path: $CACHE/kernels may be a symlink into a directory the
@@ -137,7 +138,7 @@ chmod 755 "$stage/init" "$stage/cmd.sh" "$stage/modprobe"
 # of a 6.1 guest running fio, far more than the devices under test took.
 boot_vm() {
 	set +e
-	timeout "$VM_TIMEOUT" qemu-system-x86_64 -accel tcg,thread=multi -cpu max -m "$VM_MEM" -smp 2 \
+	timeout "$VM_TIMEOUT" qemu-system-x86_64 -accel tcg,thread=multi -cpu max -m "$VM_MEM" -smp "$VM_SMP" \
 		-kernel "$KDIR/vmlinux" -initrd "$WORK/initrd.cpio" \
 		-append "console=ttyS0 quiet panic=-1 oops=panic zswap.enabled=0 log_buf_len=8M tsc=reliable" \
 		-nographic -no-reboot -nodefaults -serial stdio -display none \
