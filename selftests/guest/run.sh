@@ -57,6 +57,8 @@ log_bad=(
 	"Bad swap offset entry" "Unused swap offset entry" "Bad swap file entry"
 	"Unused swap file entry" "hard LOCKUP" "soft lockup"
 	"Kernel memory leak detector disabled" "kmemleak: Memory pool empty"
+	"trying to register non-static key" "ODEBUG: Out of memory"
+	"fullness group"
 )
 # The same, as extended regular expressions: SLUB debug reports have no colon
 # after BUG ("BUG kmalloc-128 (Not tainted): Object already free").
@@ -84,14 +86,30 @@ check_log() {
 	return 1
 }
 
-# kmemleak reports a leak only when it scans: scan after every test (after
-# the cleanup unloaded the module), so that check_log sees the report.
-# A scan that fails (kmemleak disabled itself) fails the test.
+# kmemleak reports a leak only when it scans, and only an object at least
+# 5 s old whose contents did not change since the previous scan (a new
+# object's first scan never reports it): after every test (after the
+# cleanup unloaded the module) wait 5 s and scan twice, so that check_log
+# sees the report of this test's leak.  A scan that fails (kmemleak
+# disabled itself) fails the test.
 kmemleak_scan() {
 	local k=/sys/kernel/debug/kmemleak
 	[ -e "$k" ] || return 0
-	echo scan 2> /dev/null > "$k" && return 0
+	sleep 5
+	{ echo scan > "$k" && echo scan > "$k"; } 2> /dev/null && return 0
 	echo "# kmemleak: scan failed (kmemleak is off: $(dmesg | grep -m1 'kmemleak:.*disabled' || echo 'no reason logged'))"
+	return 1
+}
+
+# A lockdep report, or a lock used before its init, turns lockdep off for
+# the rest of the boot: on a kernel with lockdep, fail the test after which
+# debug_locks is no longer 1 (every later test would run unchecked).
+debug_locks_on() {
+	local s=/proc/lockdep_stats v
+	[ -e "$s" ] || return 0
+	v=$(awk '$1 == "debug_locks:" { print $2 }' "$s")
+	[ "$v" = 1 ] && return 0
+	echo "# lockdep is off (debug_locks: ${v:-missing}): a lock report or a lock used uninitialised turned it off"
 	return 1
 }
 
@@ -140,6 +158,7 @@ pre=$(dmesg | grep -F -e WARNING: -e BUG: -e Oops: || true)
 echo "# kernel tainted before the first test: $(cat /proc/sys/kernel/tainted)"
 # shellcheck disable=SC2001 # many lines
 [ -z "$pre" ] || { echo "# kernel log before the first test:"; sed 's/^/#   /' <<< "$pre"; }
+debug_locks_on || { echo "Bail out! lockdep is off before the first test"; exit 1; }
 
 n=0 failed=0 skipped=0
 for t in "${tests[@]}"; do
@@ -182,6 +201,7 @@ for t in "${tests[@]}"; do
 		verdict=fail
 	fi
 	kmemleak_scan || verdict=fail
+	debug_locks_on || verdict=fail
 	if ! check_log "$mark" "$t" > "$out.log" 2>&1; then
 		sed 's/^/# /' "$out.log"
 		verdict=fail
