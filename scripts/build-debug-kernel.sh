@@ -10,7 +10,8 @@
 # like a fetched kernel in $CACHE/kernels/S-debug (kver, vmlinux,
 # modroot/lib/modules/KVER, kdir, env.sh), so that build-module.sh and
 # vm-run.sh take S-debug like any other series.
-# Cached by source version + fragment hash (BUILD_FORCE=1 rebuilds); the
+# Cached by source version + hash of the fragment and of this script (its
+# module list and build steps; BUILD_FORCE=1 rebuilds); the
 # build log and its time are in $CACHE/kernels/S-debug/build.log.
 set -euo pipefail
 # shellcheck source=scripts/lib.sh
@@ -37,7 +38,7 @@ SRCVER=$(apt-cache "${APT_OPTS[@]}" policy "$SRCPKG" | sed -n 's/^ *Candidate: /
 HDRVER=$(apt-cache "${APT_OPTS[@]}" policy "linux-headers-$BASE_KVER" | sed -n 's/^ *Candidate: //p')
 case $SRCVER in '' | '(none)') die "no $SRCPKG in $SUITE" ;; esac
 [ "$SRCVER" = "$HDRVER" ] || die "$SRCPKG is $SRCVER but kernel $BASE_KVER is $HDRVER"
-KEY="$SRCVER $(sha256sum "$FRAGMENT" | cut -c1-16)"
+KEY="$SRCVER $(cat "$FRAGMENT" "${BASH_SOURCE[0]}" | sha256sum | cut -c1-16)"
 if [ -f "$DIR/.done" ] && [ "$(cat "$DIR/key")" = "$KEY" ] && [ -z "${BUILD_FORCE:-}" ]; then
 	cat "$DIR/kver"
 	exit 0

@@ -137,10 +137,13 @@ chmod 755 "$stage/init" "$stage/cmd.sh" "$stage/modprobe"
 # an MMIO exit: bench/profile.sh found read_hpet at 16-28% of all CPU time
 # of a 6.1 guest running fio, far more than the devices under test took.
 boot_vm() {
+	local append="console=ttyS0 quiet panic=-1 oops=panic zswap.enabled=0 log_buf_len=8M tsc=reliable"
+	# A debug kernel's KASAN reports every bad access, not just the first.
+	case $S in *-debug) append+=" kasan_multi_shot" ;; esac
 	set +e
 	timeout "$VM_TIMEOUT" qemu-system-x86_64 -accel tcg,thread=multi -cpu max -m "$VM_MEM" -smp "$VM_SMP" \
 		-kernel "$KDIR/vmlinux" -initrd "$WORK/initrd.cpio" \
-		-append "console=ttyS0 quiet panic=-1 oops=panic zswap.enabled=0 log_buf_len=8M tsc=reliable" \
+		-append "$append" \
 		-nographic -no-reboot -nodefaults -serial stdio -display none \
 		-fsdev local,id=hostroot,path=/,security_model=none,readonly=on,multidevs=remap \
 		-device virtio-9p-pci,fsdev=hostroot,mount_tag=hostroot </dev/null |
