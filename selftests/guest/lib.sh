@@ -317,13 +317,14 @@ ts_fault_set() {
 }
 
 # ts_fault_module_range: "START END" (decimal) of tierswap's code: the
-# lowest text symbol and the end of the page holding the highest (module
-# text is page-aligned, so that page is tierswap's).
+# lowest text symbol, and one page past the end of the page holding the
+# highest, whose function may run on into it (module text is its own
+# page-aligned vmalloc area, followed by more of it or a guard page).
 ts_fault_module_range() {
 	awk '$4 == "[tierswap]" && $2 ~ /^[tT]$/ { print $1 }' /proc/kallsyms |
 		python3 -c 'import sys; a = [int(x, 16) for x in sys.stdin.read().split()]
 if not a or min(a) == 0: sys.exit(1)
-print(min(a), (max(a) | 4095) + 1)' || ts_fail "no tierswap text symbols in /proc/kallsyms"
+print(min(a), (max(a) | 4095) + 1 + 4096)' || ts_fail "no tierswap text symbols in /proc/kallsyms"
 }
 
 # ts_fault_arm PROBABILITY TASKS GFP: from now on failslab and fail_page_alloc

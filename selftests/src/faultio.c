@@ -26,7 +26,8 @@
  *         with N and write SIZE to SYSDIR/disksize, until a write no
  *         longer reaches the Nth injection point.  A write that reached
  *         it must fail with ENOMEM and leave initstate and disksize 0, or
- *         succeed (the failure had a fallback): initstate 1, then reset.
+ *         succeed (the failure had a fallback): initstate 1, 16 blocks
+ *         written and read back right through O_DIRECT, then reset.
  *         The last write must succeed.  In one process, so each step
  *         costs a few system calls, not a fork and exec.
  * --fail: the writing thread sets its make-it-fail flag once set up, so
@@ -256,6 +257,42 @@ static int write_attr(const char *dir, const char *name, const char *val)
 	return r;
 }
 
+/*
+ * A device whose disksize absorbed an injected failure must work: write
+ * NTH_CHECK blocks through O_DIRECT, read them back, compare.
+ */
+#define NTH_CHECK	16
+static int nth_usable(const char *dir, unsigned long n)
+{
+	unsigned char *buf = xalloc(), *back = xalloc();
+	const char *name = strrchr(dir, '/');
+	char dev[300];
+	int fd, r = 0;
+	uint64_t b;
+
+	snprintf(dev, sizeof(dev), "/dev/%s", name ? name + 1 : dir);
+	fd = open(dev, O_RDWR | O_DIRECT);
+	if (fd < 0) {
+		printf("FAIL: n=%lu: open %s: %s\n", n, dev, strerrorname_np(errno));
+		r = 1;
+	}
+	for (b = 0; !r && b < NTH_CHECK; b++) {
+		pattern(buf, n, b);
+		errno = 0;
+		if (pwrite(fd, buf, BS, b * BS) != BS ||
+		    pread(fd, back, BS, b * BS) != BS || memcmp(buf, back, BS)) {
+			printf("FAIL: n=%lu: block %llu of a device set up despite the failure: %s\n",
+			       n, (unsigned long long)b, errno ? strerrorname_np(errno) : "read back wrong");
+			r = 1;
+		}
+	}
+	if (fd >= 0)
+		close(fd);
+	free(buf);
+	free(back);
+	return r;
+}
+
 static int do_nth(const char *dir, const char *size, unsigned long max)
 {
 	unsigned long n, failed = 0, absorbed = 0;
@@ -318,6 +355,8 @@ static int do_nth(const char *dir, const char *size, unsigned long max)
 			printf("FAIL: n=%lu: disksize succeeded, initstate %s\n", n, left);
 			return 1;
 		}
+		if (nth_usable(dir, n))
+			return 1;
 		if (write_attr(dir, "reset", "1\n")) {
 			printf("FAIL: n=%lu: reset: %s\n", n, strerrorname_np(errno));
 			return 1;
@@ -385,6 +424,10 @@ static int do_flip(int fd, uint64_t first, uint64_t count, unsigned int secs)
 	pthread_join(t, NULL);
 	printf("flip: %llu writes, %llu failed cleanly, %lu flips\n",
 	       (unsigned long long)k, (unsigned long long)failed, flips);
+	if (!bad && (k - failed < 100 || flips < 100)) {
+		printf("FAIL: flip: too little happened to test anything (want >= 100 writes that succeeded and >= 100 flips)\n");
+		return 1;
+	}
 	return bad;
 }
 

@@ -1,10 +1,10 @@
 #!/bin/bash
 # SPDX-License-Identifier: GPL-2.0
 # Claim: a disksize write whose Nth allocation fails (/proc/thread-self/fail-nth:
-# every slab and page allocation of the writing task counts, the stack filter
-# does not apply to fail-nth), for every N from 1 up to the first N the write
-# no longer reaches (faultio nth, one process), fails with ENOMEM and leaves
-# the device as it was (uninitialised, disksize 0), or succeeds despite it; the
+# the slab and page allocations of the writing task with tierswap's code in
+# the top 32 frames count, the stack filter applies), for every N from 1 up
+# to the first N the write no longer reaches (faultio nth, one process),
+# fails with ENOMEM and leaves the device as it was (uninitialised, disksize 0), or succeeds despite it; the
 # device then takes the size and stores and reads back data. With the offload
 # (staging and its workers) and without, lz4 and zstd. Nothing leaks (kmemleak
 # is scanned after the test).
