@@ -223,6 +223,7 @@ int ts_comp_compress(struct ts_comp *c, struct ts_comp_stream *s,
 	unsigned int dst_len = TS_COMP_BUFFER_SIZE;
 	int ret;
 
+	lockdep_assert_held(&s->lock);
 	ret = c->ops->compress(s->ctx, src, PAGE_SIZE, s->buffer, &dst_len);
 	if (!ret)
 		*len = dst_len;
@@ -242,5 +243,6 @@ int ts_comp_compress(struct ts_comp *c, struct ts_comp_stream *s,
 int ts_comp_decompress(struct ts_comp *c, struct ts_comp_stream *s,
 		       const void *src, unsigned int len, void *dst)
 {
+	lockdep_assert_held(&s->lock);
 	return c->ops->decompress(s->ctx, src, len, dst, PAGE_SIZE);
 }
