@@ -73,13 +73,13 @@ import collections, sys
 dev, job, tol = sys.argv[1], sys.argv[2], float(sys.argv[3])
 per_s = collections.Counter()
 for path in sys.argv[4:]:            # one log per fio job (numjobs): sum them
-    for line in open(path):
-        f = [x.strip() for x in line.split(',')]
-        sec = (int(f[0]) + 999) // 1000
-        per_s[sec] += int(f[1])
-secs = [per_s[s] for s in sorted(per_s) if s >= 1]
+    # Each line is one log_avg_msec window (1 s); its timestamp drifts, so
+    # count windows, not seconds of the clock.
+    for i, line in enumerate(open(path)):
+        per_s[i + 1] += int(line.split(',')[1])
+secs = [per_s[s] for s in sorted(per_s)]
 if len(secs) > 1 and secs[-1] < 0.5 * secs[-2]:
-    secs = secs[:-1]                 # a partial last second
+    secs = secs[:-1]                 # a partial last window
 mean = sum(secs) / len(secs)
 cum = [sum(secs[:t]) / t / mean for t in range(1, len(secs) + 1)]
 steady = next(t + 1 for t in range(len(cum))
