@@ -17,6 +17,8 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 # shellcheck source=selftests/guest/lib.sh disable=SC2119
 . selftests/guest/lib.sh
+# shellcheck source=bench/devices.sh
+. bench/devices.sh
 
 read -r -a JOBS <<<"${PROFILE_JOBS:-randread-4k-j1 randwrite-4k-j1}"
 read -r -a DEVICES <<<"${PROFILE_DEVICES:-tierswap zram}"
@@ -24,6 +26,7 @@ RUNTIME=${PROFILE_RUNTIME:-10}
 TOP=${PROFILE_TOP:-25}
 ALGO=${PROFILE_ALGO:-lz4}
 DEV_MB=${PROFILE_DEV_MB:-256}
+OFFLOAD=${PROFILE_OFFLOAD:-}
 OUT=/tmp/profile
 REPO_DIR=$PWD
 mkdir -p "$OUT"
@@ -34,36 +37,6 @@ echo 0 >/proc/sys/kernel/kptr_restrict
 echo -1 >/proc/sys/kernel/perf_event_paranoid
 
 busy() { awk '$1 == "cpu" { print $2 + $3 + $4 + $7 + $8 + $9; exit }' /proc/stat; }
-
-dev_up() {
-	case $1 in
-	tierswap)
-		ts_load
-		SYSDIR=/sys/block/tierswap0 DEVPATH=/dev/tierswap0
-		echo "$ALGO" >"$SYSDIR/comp_algorithm"
-		[ -z "${PROFILE_OFFLOAD:-}" ] || echo "$PROFILE_OFFLOAD" >"$SYSDIR/offload"
-		;;
-	zram)
-		modprobe zram num_devices=1
-		modprobe -q "$ALGO" 2>/dev/null || true
-		SYSDIR=/sys/block/zram0 DEVPATH=/dev/zram0
-		echo "$ALGO" >"$SYSDIR/comp_algorithm"
-		;;
-	esac
-	echo "${DEV_MB}M" >"$SYSDIR/disksize"
-}
-
-dev_down() {
-	case $1 in
-	tierswap) ts_unload ;;
-	zram) echo 1 >"$SYSDIR/reset" && rmmod zram ;;
-	esac
-}
-
-fio_job() {	# fio_job SECTION JSON
-	(cd "$OUT" && DEV=$DEVPATH SIZE=${DEV_MB}M RUNTIME=$RUNTIME CPUSTAMP=true \
-		fio --section="$1" --output-format=json --output="$2" "$REPO_DIR/bench/device.fio" >/dev/null)
-}
 
 echo "profile: kernel $(uname -r), devices ${DEVICES[*]}, jobs ${JOBS[*]}, ${RUNTIME} s, $ALGO"
 for job in "${JOBS[@]}"; do

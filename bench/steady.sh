@@ -16,6 +16,8 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 # shellcheck source=selftests/guest/lib.sh disable=SC2119
 . selftests/guest/lib.sh
+# shellcheck source=bench/devices.sh
+. bench/devices.sh
 
 read -r -a JOBS <<<"${STEADY_JOBS:-randread-4k-j1 randwrite-4k-j1 randwrite-4k-j2}"
 read -r -a DEVICES <<<"${STEADY_DEVICES:-tierswap zram}"
@@ -29,45 +31,14 @@ mkdir -p "$OUT"
 echo N >/sys/module/zswap/parameters/enabled 2>/dev/null || true
 ts_swapoff_all
 
-dev_up() {
-	case $1 in
-	tierswap)
-		ts_load
-		SYSDIR=/sys/block/tierswap0 DEVPATH=/dev/tierswap0
-		;;
-	zram)
-		modprobe zram num_devices=1
-		modprobe -q "$ALGO" 2>/dev/null || true
-		SYSDIR=/sys/block/zram0 DEVPATH=/dev/zram0
-		;;
-	esac
-	echo "$ALGO" >"$SYSDIR/comp_algorithm"
-	echo "${DEV_MB}M" >"$SYSDIR/disksize"
-}
-
-dev_down() {
-	case $1 in
-	tierswap) ts_unload ;;
-	zram) echo 1 >"$SYSDIR/reset" && rmmod zram ;;
-	esac
-}
-
-fio_job() {	# fio_job SECTION [fio options...]
-	local s=$1
-	shift
-	(cd "$OUT" && DEV=$DEVPATH SIZE=${DEV_MB}M RUNTIME=$RUNTIME CPUSTAMP=true \
-		fio --section="$s" "$@" --output-format=json --output="$OUT/$s.json" \
-		"$REPO_DIR/bench/device.fio" >/dev/null)
-}
-
 echo "steady: kernel $(uname -r), devices ${DEVICES[*]}, jobs ${JOBS[*]}, ${RUNTIME} s, tolerance ${TOL}%"
 for job in "${JOBS[@]}"; do
 	for d in "${DEVICES[@]}"; do
 		dev_up "$d"
-		fio_job prefill || ts_fail "$d: prefill failed"
+		fio_job prefill "$OUT/prefill.json" || ts_fail "$d: prefill failed"
 		[ ! -e "$SYSDIR/offload_stat" ] || ts_wait_stat_le tierswap0 offload_stat pending 0 30 >/dev/null
 		rm -f "$OUT"/iops*.log
-		fio_job "$job" --write_iops_log="$OUT/iops" --log_avg_msec=1000 || ts_fail "$d $job: fio failed"
+		fio_job "$job" "$OUT/$job.json" --write_iops_log="$OUT/iops" --log_avg_msec=1000 || ts_fail "$d $job: fio failed"
 		python3 - "$d" "$job" "$TOL" "$OUT"/iops*.log <<'EOF'
 import collections, sys
 dev, job, tol = sys.argv[1], sys.argv[2], float(sys.argv[3])
