@@ -191,6 +191,8 @@ if [ -w $leaks ]; then
 		echo "ts-kmemleak: ok"
 	fi
 fi
+# Only what no test may allow (the log_bad of run.sh also has messages that a
+# test may allow, such as swap write errors): this scans the whole log.
 bad="WARNING:|BUG:|Oops:|general protection fault|KASAN:|UBSAN:|possible circular locking|blocked for more than|rcu: INFO|unreferenced object|soft lockup|trying to register non-static key"
 if dmesg | grep -qE "$bad"; then
 	echo "ts-dmesg: not ok"

@@ -135,7 +135,7 @@ chmod 755 "$stage/init" "$stage/cmd.sh" "$stage/modprobe"
 # boot-time sync check calls it unsynchronized and falls back to the
 # emulated HPET, whose every read (each fio clock_gettime, each ktime) is
 # an MMIO exit: bench/profile.sh found read_hpet at 16-28% of all CPU time
-# of a 6.1 guest running fio, far more than the devices under test took.
+# of a 6.1 guest running fio, more than either device under test took.
 boot_vm() {
 	local append="console=ttyS0 quiet panic=-1 oops=panic zswap.enabled=0 log_buf_len=8M tsc=reliable"
 	# A debug kernel's KASAN reports every bad access, not just the first.
