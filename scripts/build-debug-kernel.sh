@@ -7,9 +7,13 @@
 # (localmodconfig), plus scripts/debug-kernel.config (KASAN, lockdep,
 # atomic-sleep, list and debugobjects checks, kmemleak, fault injection),
 # then olddefconfig; built with S's own compiler. The result is laid out
-# like a fetched kernel in $CACHE/kernels/S-debug (kver, vmlinux,
-# modroot/lib/modules/KVER, kdir, env.sh), so that build-module.sh and
-# vm-run.sh take S-debug like any other series.
+# like a fetched kernel (kver, vmlinux, modroot/lib/modules/KVER, kdir,
+# env.sh), so that build-module.sh and vm-run.sh take S-debug like any
+# other series.
+# Each build goes into a new directory $CACHE/kernels/S-debug.STAMP; only
+# when it is complete does the symlink $CACHE/kernels/S-debug switch to it
+# (rename, atomic), so a guest booted from the previous build keeps its
+# files. The previous build is kept, older ones are removed.
 # Cached by source version + hash of the fragment and of this script (its
 # module list and build steps; BUILD_FORCE=1 rebuilds); the
 # build log and its time are in $CACHE/kernels/S-debug/build.log.
@@ -21,7 +25,7 @@ set -euo pipefail
 S=$1
 SUITE=$(suite_of "$S")
 FRAGMENT=$REPO/scripts/debug-kernel.config
-DIR=$CACHE/kernels/$S-debug
+LINK=$CACHE/kernels/$S-debug
 
 # The modules the guest loads (9p root, compressors, the peers and the
 # lower devices of the tests): localmodconfig keeps exactly these.
@@ -39,13 +43,29 @@ HDRVER=$(apt-cache "${APT_OPTS[@]}" policy "linux-headers-$BASE_KVER" | sed -n '
 case $SRCVER in '' | '(none)') die "no $SRCPKG in $SUITE" ;; esac
 [ "$SRCVER" = "$HDRVER" ] || die "$SRCPKG is $SRCVER but kernel $BASE_KVER is $HDRVER"
 KEY="$SRCVER $(cat "$FRAGMENT" "${BASH_SOURCE[0]}" | sha256sum | cut -c1-16)"
-if [ -f "$DIR/.done" ] && [ "$(cat "$DIR/key")" = "$KEY" ] && [ -z "${BUILD_FORCE:-}" ]; then
-	cat "$DIR/kver"
+if [ -f "$LINK/.done" ] && [ "$(cat "$LINK/key")" = "$KEY" ] && [ -z "${BUILD_FORCE:-}" ]; then
+	cat "$LINK/kver"
 	exit 0
 fi
 
+# One build at a time; a directory without .done is a dead build's.
+exec 9>"$LINK.lock"
+flock 9
+if [ -f "$LINK/.done" ] && [ "$(cat "$LINK/key")" = "$KEY" ] && [ -z "${BUILD_FORCE:-}" ]; then
+	cat "$LINK/kver"
+	exit 0
+fi
+for d in "$LINK".*/; do
+	d=${d%/}
+	[ -d "$d" ] || continue
+	[ -L "$d" ] || [ -f "$d/.done" ] || rm -rf "${d:?}"
+done
+# The layout before versioned builds: a plain directory.
+[ ! -d "$LINK" ] || [ -L "$LINK" ] || mv -T "$LINK" "$LINK.0"
+[ -L "$LINK" ] && prev=$(readlink -f "$LINK") || prev=$LINK.0
+
 start=$(date +%s)
-rm -rf "$DIR"
+DIR=$LINK.$(date +%Y%m%d%H%M%S)
 mkdir -p "$DIR/debs"
 log "$S-debug: $SRCPKG $SRCVER"
 (cd "$DIR/debs" && apt-get "${APT_OPTS[@]}" download "$SRCPKG" >/dev/null) ||
@@ -119,4 +139,11 @@ printf 'KBUILD_ARGS=(%s)\n' "${KBUILD_ARGS[*]}" >>"$DIR/env.sh"
 echo "$KEY" >"$DIR/key"
 echo "# $S-debug $KVER: build $(elapsed "$b0") s, all $(elapsed "$start") s on $(nproc) CPUs" | tee -a "$LOG" >&2
 touch "$DIR/.done"
+ln -sfn "${DIR##*/}" "$LINK.new"
+mv -T "$LINK.new" "$LINK"
+for d in "$LINK".*/; do
+	d=${d%/}
+	[ -d "$d" ] || continue
+	[ -L "$d" ] || [ "$d" = "$DIR" ] || [ "$d" = "$prev" ] || rm -rf "${d:?}"
+done
 echo "$KVER"

@@ -23,7 +23,8 @@ shift 2
 VM_TIMEOUT=${VM_TIMEOUT:-1200}
 VM_MEM=${VM_MEM:-2G}
 VM_SMP=${VM_SMP:-2}
-KDIR=$CACHE/kernels/$S
+# Resolved once: a debug kernel rebuilt meanwhile does not change under us.
+KDIR=$(readlink -f "$CACHE/kernels/$S")
 KVER=$(kver_of "$S")
 # The real path: $CACHE/kernels may be a symlink into a directory the
 # guest's tmpfs mounts would hide (e.g. below /root).
