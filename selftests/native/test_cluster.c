@@ -5,9 +5,13 @@
  * callback, so a leaked or doubly released slot is reported by the
  * sanitizer, not only by the counters checked here.
  */
+#include <fcntl.h>
 #include <pthread.h>
+#include <signal.h>
 #include <stdio.h>
 #include <time.h>
+#include <unistd.h>
+#include <sys/wait.h>
 
 #include "cluster.h"
 
@@ -407,6 +411,65 @@ static int test_pending_frees_never_negative(void)
 	return 0;
 }
 
+/*
+ * The shim's lockdep_assert_held() must catch a caller that does not hold
+ * the cluster lock, including when another thread holds it: otherwise the
+ * asserts in cluster.c prove nothing natively. Each case runs in a child.
+ */
+enum { HOLD_NONE, HOLD_OTHER, HOLD_SELF };
+
+static void *hold_lock(void *arg)
+{
+	struct ts_table *t = arg;
+
+	ts_cluster_lock(t, 0);
+	return NULL;	/* exits holding it: the owner is gone, not us */
+}
+
+static int peek_status(int hold)
+{
+	struct ts_table t;
+	pthread_t th;
+	int status;
+	pid_t pid;
+
+	fflush(stdout);
+	pid = fork();
+	if (pid < 0)
+		return -1;
+	if (pid == 0) {
+		int null = open("/dev/null", O_WRONLY);
+
+		if (null >= 0)
+			dup2(null, STDERR_FILENO);	/* the expected report */
+		if (ts_table_init(&t, 1000, release, NULL))
+			_exit(3);
+		if (hold == HOLD_OTHER &&
+		    (pthread_create(&th, NULL, hold_lock, &t) || pthread_join(th, NULL)))
+			_exit(3);
+		if (hold == HOLD_SELF)
+			ts_cluster_lock(&t, 0);
+		ts_slot_peek(&t.clusters[0], 0);
+		_exit(0);
+	}
+	if (waitpid(pid, &status, 0) != pid)
+		return -1;
+	return status;
+}
+
+static int test_assert_held(void)
+{
+	int st;
+
+	st = peek_status(HOLD_NONE);
+	CHECK(WIFSIGNALED(st) && WTERMSIG(st) == SIGABRT);
+	st = peek_status(HOLD_OTHER);
+	CHECK(WIFSIGNALED(st) && WTERMSIG(st) == SIGABRT);
+	st = peek_status(HOLD_SELF);
+	CHECK(WIFEXITED(st) && WEXITSTATUS(st) == 0);
+	return 0;
+}
+
 static void run(const char *name, int (*fn)(void))
 {
 	int ret = fn();
@@ -427,6 +490,8 @@ static const struct {
 	{ "cluster: concurrent writers, readers and notifiers keep counts exact", test_concurrent },
 	{ "cluster: pending_frees never reads below zero under contention",
 	  test_pending_frees_never_negative },
+	{ "cluster: a slot access without its cluster lock aborts (shim assert)",
+	  test_assert_held },
 };
 
 int main(void)
