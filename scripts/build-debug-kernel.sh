@@ -14,9 +14,10 @@
 # when it is complete does the symlink $CACHE/kernels/S-debug switch to it
 # (rename, atomic), so a guest booted from the previous build keeps its
 # files. The previous build is kept, older ones are removed.
-# Cached by source version + hash of the fragment and of this script (its
-# module list and build steps; BUILD_FORCE=1 rebuilds); the
-# build log and its time are in $CACHE/kernels/S-debug/build.log.
+# Cached by source version + hash of the fragment and of this script's
+# recipe (the module list and the build steps, between "recipe" markers;
+# BUILD_FORCE=1 rebuilds); the build log and its time are in
+# $CACHE/kernels/S-debug/build.log.
 set -euo pipefail
 # shellcheck source=scripts/lib.sh
 . "$(dirname "$0")/lib.sh"
@@ -27,11 +28,13 @@ SUITE=$(suite_of "$S")
 FRAGMENT=$REPO/scripts/debug-kernel.config
 LINK=$CACHE/kernels/$S-debug
 
+# ---- recipe (hashed into the cache key) ----
 # The modules the guest loads (9p root, compressors, the peers and the
 # lower devices of the tests): localmodconfig keeps exactly these.
 GUEST_MODULES="virtio_pci virtio_pci_legacy_dev virtio_pci_modern_dev 9p 9pnet 9pnet_virtio netfs
 	zsmalloc zram brd loop nbd dm_mod dm_flakey lz4_compress lz4hc_compress
 	zstd_compress lzo_rle lz4 lz4hc zstd lzo"
+# ---- end of recipe ----
 
 "$REPO/scripts/fetch-kernel.sh" "$S" >/dev/null
 BASE=$CACHE/kernels/$S
@@ -42,7 +45,8 @@ SRCVER=$(apt-cache "${APT_OPTS[@]}" policy "$SRCPKG" | sed -n 's/^ *Candidate: /
 HDRVER=$(apt-cache "${APT_OPTS[@]}" policy "linux-headers-$BASE_KVER" | sed -n 's/^ *Candidate: //p')
 case $SRCVER in '' | '(none)') die "no $SRCPKG in $SUITE" ;; esac
 [ "$SRCVER" = "$HDRVER" ] || die "$SRCPKG is $SRCVER but kernel $BASE_KVER is $HDRVER"
-KEY="$SRCVER $(cat "$FRAGMENT" "${BASH_SOURCE[0]}" | sha256sum | cut -c1-16)"
+KEY="$SRCVER $(sed -n '/^# ---- recipe/,/^# ---- end of recipe/p' "${BASH_SOURCE[0]}" |
+	cat "$FRAGMENT" - | sha256sum | cut -c1-16)"
 if [ -f "$LINK/.done" ] && [ "$(cat "$LINK/key")" = "$KEY" ] && [ -z "${BUILD_FORCE:-}" ]; then
 	cat "$LINK/kver"
 	exit 0
@@ -60,13 +64,18 @@ for d in "$LINK".*/; do
 	[ -d "$d" ] || continue
 	[ -L "$d" ] || [ -f "$d/.done" ] || rm -rf "${d:?}"
 done
-# The layout before versioned builds: a plain directory.
-[ ! -d "$LINK" ] || [ -L "$LINK" ] || mv -T "$LINK" "$LINK.0"
-[ -L "$LINK" ] && prev=$(readlink -f "$LINK") || prev=$LINK.0
+# The layout before versioned builds: a plain directory (a guest booted
+# from it keeps its open files only).
+if [ -d "$LINK" ] && [ ! -L "$LINK" ]; then
+	mv -T "$LINK" "$LINK.0"
+	ln -s "${LINK##*/}.0" "$LINK"
+fi
+prev=$(readlink "$LINK" || true)
 
 start=$(date +%s)
 DIR=$LINK.$(date +%Y%m%d%H%M%S)
-mkdir -p "$DIR/debs"
+mkdir "$DIR"
+mkdir "$DIR/debs"
 log "$S-debug: $SRCPKG $SRCVER"
 (cd "$DIR/debs" && apt-get "${APT_OPTS[@]}" download "$SRCPKG" >/dev/null) ||
 	die "apt-get download $SRCPKG failed"
@@ -87,6 +96,7 @@ command -v "$CC_BIN" >/dev/null || die "no compiler $CC_BIN for $S"
 KBUILD_ARGS=(CROSS_COMPILE=x86_64-linux-gnu- CC="$CC_BIN")
 KMAKE=(make -C "$SRC" "${KBUILD_ARGS[@]}" -j"$(nproc)")
 
+# ---- recipe (hashed into the cache key) ----
 cp "$BASE/kdir/.config" "$SRC/.config"
 lsmod_file=$DIR/lsmod
 {
@@ -128,6 +138,7 @@ b0=$(date +%s)
 KVER=$(cat "$DIR/kver")
 "${KMAKE[@]}" INSTALL_MOD_PATH="$DIR/modroot" INSTALL_MOD_STRIP=1 DEPMOD=true \
 	modules_install >>"$LOG" 2>&1 || die "modules_install failed"
+# ---- end of recipe ----
 rm -f "$DIR/modroot/lib/modules/$KVER/build" "$DIR/modroot/lib/modules/$KVER/source"
 find "$DIR/modroot" \( -name '*.ko.xz' -exec xz -d {} + \) -o \( -name '*.ko.zst' -exec zstd -q -d --rm {} + \) \
 	-o \( -name '*.ko.gz' -exec gzip -d {} + \)
@@ -144,6 +155,6 @@ mv -T "$LINK.new" "$LINK"
 for d in "$LINK".*/; do
 	d=${d%/}
 	[ -d "$d" ] || continue
-	[ -L "$d" ] || [ "$d" = "$DIR" ] || [ "$d" = "$prev" ] || rm -rf "${d:?}"
+	[ -L "$d" ] || [ "${d##*/}" = "${DIR##*/}" ] || [ "${d##*/}" = "$prev" ] || rm -rf "${d:?}"
 done
 echo "$KVER"
