@@ -24,7 +24,8 @@ check:
 	KERNELS="$(KERNELS)" scripts/check.sh
 
 # The guest suite on the debug kernel (KASAN, lockdep, kmemleak...), built
-# from source on first use (scripts/build-debug-kernel.sh, ~25 min on 2 CPUs).
+# from source on first use (scripts/build-debug-kernel.sh, ~20-25 min on 2
+# CPUs); vm-run.sh boots it with 3 vCPUs.
 check-debug:
 	VM_MEM=3G VM_TIMEOUT=$${VM_TIMEOUT:-14400} scripts/check.sh $(DEBUG_KERNELS)
 

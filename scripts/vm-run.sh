@@ -11,7 +11,8 @@
 # Guest env: TIERSWAP_KO, TIERSWAP_SERIES, KVER, REPO.
 # CMD's output streams to stdout; exits with CMD's exit code, or 125 if the
 # guest hangs (VM_TIMEOUT seconds, default 1200) or panics. VM_MEM: the
-# guest's memory (2G); VM_SMP: its vCPUs (2).
+# guest's memory (2G); VM_SMP: its vCPUs (2; 3 on a debug kernel, so that
+# the offload has two workers for the fault tests).
 set -euo pipefail
 # shellcheck source=scripts/lib.sh
 . "$(dirname "$0")/lib.sh"
@@ -22,10 +23,10 @@ S=$1
 shift 2
 VM_TIMEOUT=${VM_TIMEOUT:-1200}
 VM_MEM=${VM_MEM:-2G}
-VM_SMP=${VM_SMP:-2}
+case $S in *-debug) VM_SMP=${VM_SMP:-3} ;; *) VM_SMP=${VM_SMP:-2} ;; esac
 # Resolved once: a debug kernel rebuilt meanwhile does not change under us.
 KDIR=$(readlink -f "$CACHE/kernels/$S")
-KVER=$(kver_of "$S")
+KVER=$(cat "$KDIR/kver")
 # The real path: $CACHE/kernels may be a symlink into a directory the
 # guest's tmpfs mounts would hide (e.g. below /root).
 MODROOT=$(readlink -f "$KDIR/modroot")
