@@ -280,7 +280,7 @@ ts_kprobe_cleanup() {
 			done || true
 		done
 	fi
-	{ grep "^[pr]:$TS_KPROBE_GROUP/" "$TS_TRACEFS/kprobe_events" 2>/dev/null || true; } |
+	{ grep -E "^[pr][0-9]*:$TS_KPROBE_GROUP/" "$TS_TRACEFS/kprobe_events" 2>/dev/null || true; } |
 		while read -r def _; do
 			echo "-:${def#*:}" >> "$TS_TRACEFS/kprobe_events" || true
 		done
