@@ -7,6 +7,7 @@
  *        faultio                     discard DEV FIRST COUNT STEP MAP
  *        faultio [--fail]            flip   DEV FIRST COUNT SECONDS
  *        faultio                     nth    SYSDIR SIZE MAX
+ *        faultio                     burst  DEV COUNT SEED reset|rmmod
  *
  * write:  writes block i (4 KiB, FIRST <= i < FIRST + COUNT) with the
  *         pattern of (SEED, i), one pwrite each, and records in MAP one
@@ -30,6 +31,13 @@
  *         written and read back right through O_DIRECT, then reset.
  *         The last write must succeed.  In one process, so each step
  *         costs a few system calls, not a fork and exec.
+ * burst:  writes blocks 0..COUNT-1 (patterns of SEED) as fast as DEV takes
+ *         them (write errors as for write), closes DEV, then at once
+ *         reads the pending pages of its offload_stat and resets the
+ *         device (reset) or unloads tierswap (rmmod): so that the reset
+ *         meets the pages still staged, which a shell would give the
+ *         workers time to drain.  Prints the pending and retries counts
+ *         it read.
  * --fail: the writing thread sets its make-it-fail flag once set up, so
  *         that allocation-failure injection with task-filter hits it.
  * Prints a summary line; exit 0 on success, 1 on a failed check, 2 on
@@ -46,6 +54,7 @@
 #include <time.h>
 #include <unistd.h>
 #include <sys/ioctl.h>
+#include <sys/syscall.h>
 #include <linux/fs.h>
 
 #define BS 4096
@@ -431,6 +440,49 @@ static int do_flip(int fd, uint64_t first, uint64_t count, unsigned int secs)
 	return bad;
 }
 
+static int do_burst(const char *dev, uint64_t count, uint64_t seed, const char *action)
+{
+	unsigned char *buf = xalloc();
+	uint64_t i, ok = 0, failed = 0;
+	unsigned long long f[7];
+	char dir[256], stat[256];
+	const char *name = strrchr(dev, '/');
+	int fd, r, bad = 0;
+
+	snprintf(dir, sizeof(dir), "/sys/block/%s", name ? name + 1 : dev);
+	fd = open(dev, O_RDWR | O_DIRECT);
+	if (fd < 0) {
+		perror(dev);
+		return 2;
+	}
+	for (i = 0; i < count; i++) {
+		pattern(buf, seed, i);
+		r = write_block(fd, buf, i);
+		ok += !r;
+		failed += r == 1;
+		bad |= r == 2;
+	}
+	close(fd);
+	/* staged inline drained dropped pending staging_pages retries */
+	if (read_attr(dir, "offload_stat", stat, sizeof(stat)) ||
+	    sscanf(stat, "%llu %llu %llu %llu %llu %llu %llu",
+		   &f[0], &f[1], &f[2], &f[3], &f[4], &f[5], &f[6]) != 7) {
+		printf("FAIL: cannot read %s/offload_stat\n", dir);
+		return 2;
+	}
+	if (!strcmp(action, "reset"))
+		r = write_attr(dir, "reset", "1");
+	else
+		r = syscall(SYS_delete_module, "tierswap", O_NONBLOCK);
+	if (r) {
+		printf("FAIL: %s: %s\n", action, strerrorname_np(errno));
+		return 1;
+	}
+	printf("burst: %llu written, %llu failed cleanly; %s with pending=%llu retries=%llu\n",
+	       (unsigned long long)ok, (unsigned long long)failed, action, f[4], f[6]);
+	return bad;
+}
+
 int main(int argc, char **argv)
 {
 	uint64_t first, count;
@@ -446,6 +498,10 @@ int main(int argc, char **argv)
 	}
 	if (argc == 5 && !strcmp(argv[1], "nth") && !fail_mode && !sparse)
 		return do_nth(argv[2], argv[3], strtoul(argv[4], NULL, 0));
+	if (argc == 6 && !strcmp(argv[1], "burst") && !fail_mode && !sparse &&
+	    (!strcmp(argv[5], "reset") || !strcmp(argv[5], "rmmod")))
+		return do_burst(argv[2], strtoull(argv[3], NULL, 0),
+				strtoull(argv[4], NULL, 0), argv[5]);
 	if (argc < 5)
 		goto usage;
 	first = strtoull(argv[3], NULL, 0);
@@ -471,6 +527,7 @@ usage:
 	      "       faultio [--sparse] verify DEV FIRST COUNT SEED MAP\n"
 	      "       faultio discard DEV FIRST COUNT STEP MAP\n"
 	      "       faultio [--fail] flip DEV FIRST COUNT SECONDS\n"
-	      "       faultio nth SYSDIR SIZE MAX\n", stderr);
+	      "       faultio nth SYSDIR SIZE MAX\n"
+	      "       faultio burst DEV COUNT SEED reset|rmmod\n", stderr);
 	return 2;
 }

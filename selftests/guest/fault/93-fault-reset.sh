@@ -1,11 +1,19 @@
 #!/bin/bash
 # SPDX-License-Identifier: GPL-2.0
-# Claim: reset and rmmod while the offload workers retry after ENOMEM (half of
+# Claim: reset and rmmod while the offload workers retry after ENOMEM (10 % of
 # tierswap's allocations fail in every task, zstd level 22 keeps the workers
-# behind) neither use freed memory (KASAN) nor leak (kmemleak after the test):
-# a retry armed after a failed drain cannot run after the flush. The device
-# works again afterwards. Rounds alternate reset and rmmod for TS_RACE_SECS.
-# timeout: 900
+# busy) never start a worker after the flush, use no freed memory (KASAN) and
+# leak nothing (kmemleak after the test). The device works again afterwards.
+# Rounds alternate reset and rmmod for TS_RACE_SECS.
+#
+# The race (c2e45fd): while ts_stage_flush() waits for one worker, another's
+# drain fails and arms the retry, which would start a worker already
+# flushed. That needs two workers (one per online CPU but one), so 3 CPUs
+# (make check-debug boots 3). faultio burst resets or unloads right after
+# its writes, so that the flush meets a full queue. Kprobes show, per round,
+# that the flush ran once, whether a drain failed inside it (the race was
+# on: at least one round must), and that no worker ran after it.
+# timeout: 1200
 set -eu
 # shellcheck source=selftests/guest/lib.sh
 . "$(dirname "$0")/../lib.sh"
@@ -14,40 +22,72 @@ ts_fault_need
 D=/sys/block/tierswap0
 dev=/dev/tierswap0
 secs=${TS_RACE_SECS:-60}
+cpus=$(getconf _NPROCESSORS_ONLN)
+[ "$cpus" -ge 3 ] || ts_fail "$cpus CPUs: the race needs two offload workers, i.e. 3 CPUs (VM_SMP=3)"
 
 setup() {
 	echo zstd > $D/comp_algorithm
 	echo level=22 > $D/algorithm_params
 	echo 1 > $D/offload
+	# Room for a full queue in the writer's own CPU pool (1/nr_cpu_ids each).
+	echo 4M > $D/staging_size
 	ts_disksize tierswap0 64M
+	ts_kprobe_add ts_flush_in p ts_stage_flush
+	ts_kprobe_add ts_flush_out r ts_stage_flush
+	# shellcheck disable=SC2016 # a kprobe fetch-arg, not a shell variable
+	ts_kprobe_add ts_drain r ts_store_drain 'ret=$retval:s32'
+	ts_kprobe_add ts_work p ts_stage_work
+	ts_kprobe_add ts_work_out r ts_stage_work
+	ts_kprobe_add ts_later p ts_stage_later
+	echo > "$TS_TRACEFS/trace"
 }
 
+# "FLUSHES FAILED_DRAINS_IN_FLUSH LATER_IN_FLUSH WORKER_EVENTS_AFTER_FLUSH" of the
+# first flush (ts_dev_free_storage's, before the slot table goes; the
+# second, ts_stage_destroy's on an idle staging area, may be inlined).
+traced() {
+	awk '/ ts_flush_in:/ && !flushes++ { in_flush = 1 }
+	     / ts_flush_out:/ && in_flush { in_flush = 0; after = 1 }
+	     / ts_drain:/ && in_flush && !/ret=0( |$)/ { failed++ }
+	     / ts_later:/ && in_flush { later++ }
+	     / ts_work(_out)?:/ && after { work++ }
+	     END { print flushes + 0, failed + 0, later + 0, work + 0 }' "$TS_TRACEFS/trace"
+}
+
+# Events of several CPUs are compared in time: one clock for all of them.
+clock=$(sed 's/.*\[\(.*\)\].*/\1/' "$TS_TRACEFS/trace_clock")
+echo "$TS_TRACEFS/trace_clock $clock" >> "$TS_RESTORE"
+echo global > "$TS_TRACEFS/trace_clock" || ts_fail "cannot set trace_clock to global"
+
 ts_load
-end=$((SECONDS + secs)) round=0 retried=0
-while [ $SECONDS -lt $end ] || [ $round -lt 4 ]; do
+end=$((SECONDS + secs)) round=0 queued=0 raced=0
+while [ $SECONDS -lt $end ] || [ $round -lt 6 ]; do
 	round=$((round + 1))
+	what=reset
+	[ $((round % 2)) = 1 ] || what=rmmod
 	setup
-	ts_fault_arm 50 all all > /dev/null
-	"$TS_BIN/faultio" write $dev 0 256 "$(ts_seed)" /tmp/tierswap-map > /dev/null ||
-		ts_fail "round $round: a write failed other than cleanly"
-	r=$(ts_stat tierswap0 offload_stat retries)
-	p=$(ts_stat tierswap0 offload_stat pending)
-	if [ $((round % 2)) = 1 ]; then
-		echo 1 > $D/reset || ts_fail "round $round: reset failed"
-		what=reset
-	else
-		rmmod tierswap || ts_fail "round $round: rmmod failed"
-		what=rmmod
-	fi
+	ts_fault_arm 10 all all > /dev/null
+	# The queue holds 64 pages per worker (stage.c max_queued): twice that,
+	# the rest compressed inline, keeps it full until the writes end.
+	out=$("$TS_BIN/faultio" burst $dev $((128 * (cpus - 1))) "$(ts_seed)" $what) ||
+		ts_fail "round $round: $out"
 	ts_fault_disarm
-	echo "round $round: $what with $p pages pending, $r retries so far, $(ts_fault_injected) failures injected"
-	[ "$r" -eq 0 ] || retried=$((retried + 1))
-	if [ $what = rmmod ]; then
-		ts_load
-	fi
+	read -r flushes failed later work <<< "$(traced)"
+	ts_kprobe_cleanup
+	echo "round $round: $out, $(ts_fault_injected) failures injected;" \
+		"in the flush: $failed failed drains, $later retries run; $work worker starts or ends after it"
+	p=${out#*pending=} p=${p%% *}
+	[[ $p =~ ^[0-9]+$ ]] || ts_fail "round $round: no pending count in '$out'"
+	[ "$flushes" -ge 1 ] || ts_fail "round $round: no flush traced"
+	[ "$work" = 0 ] || ts_fail "round $round: a worker ran after the flush returned ($work starts or ends)"
+	[ "$p" -eq 0 ] || queued=$((queued + 1))
+	[ "$failed" -eq 0 ] || raced=$((raced + 1))
+	[ $what = reset ] || ts_load
 done
-ts_expect_ge "rounds whose workers had retried after ENOMEM before the reset or rmmod" "$retried" 1
+ts_expect_ge "rounds whose reset or rmmod met staged pages (of $round)" "$queued" $(((round + 1) / 2))
+ts_expect_ge "rounds in which a drain failed during the flush (of $round)" "$raced" 1
 setup
+ts_kprobe_cleanup
 seed=$(ts_seed)
 "$TS_BIN/faultio" write $dev 0 256 "$seed" /tmp/tierswap-map > /dev/null || ts_fail "writes failed after the rounds"
 "$TS_BIN/faultio" verify $dev 0 256 "$seed" /tmp/tierswap-map || ts_fail "data read back wrong after the rounds"
