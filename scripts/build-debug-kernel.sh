@@ -42,9 +42,14 @@ BASE_KVER=$(kver_of "$S")
 apt_setup "$SUITE"
 SRCPKG=linux-source-${S}
 SRCVER=$(apt-cache "${APT_OPTS[@]}" policy "$SRCPKG" | sed -n 's/^ *Candidate: //p')
-HDRVER=$(apt-cache "${APT_OPTS[@]}" policy "linux-headers-$BASE_KVER" | sed -n 's/^ *Candidate: //p')
+# The version of the kernel fetched (its config is the base), not the
+# archive's candidate: an upload with the same ABI name keeps the fetch.
+hdrdeb=$(find "$BASE/debs" -name "linux-headers-${BASE_KVER}_*.deb" | head -n1)
+[ -n "$hdrdeb" ] || die "no linux-headers-$BASE_KVER package in $BASE/debs"
+HDRVER=$(dpkg-deb -f "$hdrdeb" Version)
 case $SRCVER in '' | '(none)') die "no $SRCPKG in $SUITE" ;; esac
-[ "$SRCVER" = "$HDRVER" ] || die "$SRCPKG is $SRCVER but kernel $BASE_KVER is $HDRVER"
+[ "$SRCVER" = "$HDRVER" ] ||
+	die "$SRCPKG is $SRCVER but the fetched kernel $BASE_KVER is $HDRVER (remove $BASE to fetch $SRCVER)"
 KEY="$SRCVER $(sed -n '/^# ---- recipe/,/^# ---- end of recipe/p' "${BASH_SOURCE[0]}" |
 	cat "$FRAGMENT" - | sha256sum | cut -c1-16)"
 if [ -f "$LINK/.done" ] && [ "$(cat "$LINK/key")" = "$KEY" ] && [ -z "${BUILD_FORCE:-}" ]; then
