@@ -462,6 +462,7 @@ static int do_burst(const char *dev, uint64_t count, uint64_t seed, const char *
 		failed += r == 1;
 		bad |= r == 2;
 	}
+	free(buf);
 	close(fd);
 	/* staged inline drained dropped pending staging_pages retries */
 	if (read_attr(dir, "offload_stat", stat, sizeof(stat)) ||
