@@ -6,7 +6,8 @@
 # block written reads back right, every block whose write failed reads zeros,
 # the failures are counted in io_stat. Through swap (the writer is the task
 # that reclaims), the swap core keeps the pages whose write failed and every
-# page swaptest reads back is right. Nothing leaks (kmemleak after the test).
+# page swaptest reads back is right. Nothing leaks (kmemleak after the test;
+# after the direct writes are discarded, mem_used_total is back to its start).
 # allow-log: Write-error on swap-device
 # timeout: 900
 set -eu
@@ -22,6 +23,7 @@ ts_load
 # Without the offload the writer compresses and allocates itself.
 echo 0 > $D/offload
 ts_disksize tierswap0 64M
+used0=$(ts_stat tierswap0 mm_stat mem_used_total)
 seed=$(ts_seed)
 fw0=$(ts_stat tierswap0 io_stat failed_writes)
 ts_fault_arm 33 task all
@@ -39,6 +41,14 @@ ts_expect_ge "io_stat failed_writes grew by the failed writes" \
 "$TS_BIN/faultio" verify $dev 0 4096 "$seed" /tmp/tierswap-map || ts_fail "data read back wrong"
 ts_expect_eq "orig_data_size: the written blocks only" \
 	"$(ts_stat tierswap0 mm_stat orig_data_size)" $((ok * 4096))
+# A failed write must not have kept any of its allocations.
+"$TS_BIN/faultio" discard $dev 0 4096 1 /tmp/tierswap-map > /dev/null || ts_fail "discard failed"
+"$TS_BIN/faultio" verify $dev 0 4096 "$seed" /tmp/tierswap-map || ts_fail "discarded blocks do not read zeros"
+ts_expect_eq "orig_data_size after discarding every block" "$(ts_stat tierswap0 mm_stat orig_data_size)" 0
+# zsmalloc may free an empty zspage from a worker (page lock contended).
+ts_wait_stat_le tierswap0 mm_stat mem_used_total "$used0" 5 || cat $D/debug_stat
+ts_expect_eq "mem_used_total after discarding every block (its start)" \
+	"$(ts_stat tierswap0 mm_stat mem_used_total)" "$used0"
 echo 1 > $D/reset || ts_fail "reset failed"
 
 # Swap: swaptest reclaims in its own cgroup, so its task writes to swap.
