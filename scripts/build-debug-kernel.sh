@@ -44,12 +44,12 @@ SRCPKG=linux-source-${S}
 SRCVER=$(apt-cache "${APT_OPTS[@]}" policy "$SRCPKG" | sed -n 's/^ *Candidate: //p')
 # The version of the kernel fetched (its config is the base), not the
 # archive's candidate: an upload with the same ABI name keeps the fetch.
-hdrdeb=$(find "$BASE/debs" -name "linux-headers-${BASE_KVER}_*.deb" | head -n1)
+hdrdeb=$(find "$BASE/debs" -name "linux-headers-${BASE_KVER}_*.deb" 2>/dev/null | head -n1 || true)
 [ -n "$hdrdeb" ] || die "no linux-headers-$BASE_KVER package in $BASE/debs"
 HDRVER=$(dpkg-deb -f "$hdrdeb" Version)
 case $SRCVER in '' | '(none)') die "no $SRCPKG in $SUITE" ;; esac
 [ "$SRCVER" = "$HDRVER" ] ||
-	die "$SRCPKG is $SRCVER but the fetched kernel $BASE_KVER is $HDRVER (remove $BASE to fetch $SRCVER)"
+	die "$SRCPKG is $SRCVER but the fetched kernel $BASE_KVER is $HDRVER (FETCH_FORCE=1 scripts/fetch-kernel.sh $S fetches $SRCVER)"
 KEY="$SRCVER $(sed -n '/^# ---- recipe/,/^# ---- end of recipe/p' "${BASH_SOURCE[0]}" |
 	cat "$FRAGMENT" - | sha256sum | cut -c1-16)"
 if [ -f "$LINK/.done" ] && [ "$(cat "$LINK/key")" = "$KEY" ] && [ -z "${BUILD_FORCE:-}" ]; then
