@@ -9,7 +9,7 @@
 set -eu
 # shellcheck source=selftests/guest/lib.sh disable=SC2119
 . "$(dirname "$0")/../lib.sh"
-ts_need_bin swaptest
+ts_need_bin swaptest faultio
 D=/sys/block/tierswap0
 dev=/dev/tierswap0
 # zstd at its slowest level keeps the workers behind the writers, so that
@@ -46,13 +46,27 @@ fio_verify overwrite --rw=randwrite --size=2M --norandommap --randrepeat=0 --io_
 	--verify_backlog=16
 # Trims: write 8 MiB at 4M, then at once discard the second half of each of
 # its last three MiB (the pages written last are the likeliest to be staged).
+# One process (O_DIRECT writes, then BLKDISCARD): starting a blkdiscard
+# after dd gave two workers time to drain the writer's pool.
 head -c 4M /dev/urandom | od -An -tx1 -v > /tmp/tierswap-data	# ~2:1 text, 12.25 MiB
 truncate -s 8M /tmp/tierswap-data
 cp /tmp/tierswap-data /tmp/tierswap-want
 dropped0=$(ts_stat tierswap0 offload_stat dropped)
-dd if=/tmp/tierswap-data of=$dev bs=1M seek=4 oflag=direct status=none
+python3 - $dev /tmp/tierswap-data <<'PY' || ts_fail "writing then trimming failed"
+import fcntl, mmap, os, struct, sys
+BLKDISCARD, MB = 0x1277, 1 << 20
+fd = os.open(sys.argv[1], os.O_WRONLY | os.O_DIRECT)
+buf = mmap.mmap(-1, MB)  # page-aligned, as O_DIRECT wants
+with open(sys.argv[2], 'rb') as data:
+    for i in range(8):
+        buf[:] = data.read(MB)
+        if os.pwrite(fd, buf, (4 + i) * MB) != MB:
+            sys.exit('short write')
+for mb in (11, 10, 9):
+    fcntl.ioctl(fd, BLKDISCARD, struct.pack('QQ', mb * MB + MB // 2, MB // 2))
+os.close(fd)
+PY
 for mb in 11 10 9; do
-	blkdiscard -o $(((mb << 20) + (1 << 19))) -l $((1 << 19)) $dev || ts_fail "blkdiscard failed"
 	dd if=/dev/zero of=/tmp/tierswap-want bs=512K seek=$(((mb - 4) * 2 + 1)) count=1 \
 		conv=notrunc status=none
 done
@@ -77,21 +91,19 @@ ts_expect_eq "mem_used_total after discarding everything (no object leaked)" \
 	"$(ts_stat tierswap0 mm_stat mem_used_total)" "$used0"
 
 # --- reset and rmmod with pages still staged -------------------------------
+# faultio burst writes 16 MiB, reads offload_stat and resets or unloads in
+# one process: between a fio and a shell's reset, two workers could drain.
 for how in reset rmmod; do
-	fio --name=fill --filename=$dev --direct=1 --rw=write --bs=64k --size=16M \
-		--buffer_compress_percentage=50 --refill_buffers --output-format=terse > /dev/null ||
-		ts_fail "fio fill failed"
-	pending=$(ts_stat tierswap0 offload_stat pending)
-	echo "$how with $pending pages staged"
+	out=$("$TS_BIN/faultio" burst $dev 4096 "$(ts_seed)" $how) ||
+		ts_fail "$how with staged pages failed: $out"
+	echo "$out"
+	pending=${out#*pending=} pending=${pending%% *}
 	ts_expect_ge "pages staged at $how" "$pending" 1
 	if [ $how = reset ]; then
-		echo 1 > $D/reset || ts_fail "reset with staged pages failed"
 		ts_expect_eq "offload_stat after reset" "$(ts_stat tierswap0 offload_stat staged)" 0
 		slow_device 32M
 		cmp -n $((32 << 20)) $dev /dev/zero || ts_fail "data survived reset"
 		echo "ok: device reads zeros after reset"
-	else
-		rmmod tierswap || ts_fail "rmmod with staged pages failed"
 	fi
 done
 ts_expect_eq "zsmalloc complaints about objects left at pool destruction" "$(zs_complaints)" "$complaints0"
