@@ -1,4 +1,5 @@
 # SPDX-License-Identifier: GPL-2.0
+# shellcheck shell=bash
 # Sourced by bench/profile.sh and bench/steady.sh, after selftests/guest/lib.sh:
 # one tierswap or zram device at a time, and fio on it.
 #   dev_up NAME: create it with algorithm $ALGO, $DEV_MB MiB (tierswap: offload
