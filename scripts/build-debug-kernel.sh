@@ -52,7 +52,9 @@ case $SRCVER in '' | '(none)') die "no $SRCPKG in $SUITE" ;; esac
 	die "$SRCPKG is $SRCVER but the fetched kernel $BASE_KVER is $HDRVER (FETCH_FORCE=1 scripts/fetch-kernel.sh $S fetches $SRCVER)"
 KEY="$SRCVER $(sed -n '/^# ---- recipe/,/^# ---- end of recipe/p' "${BASH_SOURCE[0]}" |
 	cat "$FRAGMENT" - | sha256sum | cut -c1-16)"
-if [ -f "$LINK/.done" ] && [ "$(cat "$LINK/key")" = "$KEY" ] && [ -z "${BUILD_FORCE:-}" ]; then
+# cached: the linked build is complete and has this key.
+cached() { [ -f "$LINK/.done" ] && [ "$(cat "$LINK/key")" = "$KEY" ] && [ -z "${BUILD_FORCE:-}" ]; }
+if cached; then
 	cat "$LINK/kver"
 	exit 0
 fi
@@ -60,7 +62,7 @@ fi
 # One build at a time; a directory without .done is a dead build's.
 exec 9>"$LINK.lock"
 flock 9
-if [ -f "$LINK/.done" ] && [ "$(cat "$LINK/key")" = "$KEY" ] && [ -z "${BUILD_FORCE:-}" ]; then
+if cached; then
 	cat "$LINK/kver"
 	exit 0
 fi
