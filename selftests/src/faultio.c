@@ -5,6 +5,7 @@
  * usage: faultio [--fail] [--sparse] write  DEV FIRST COUNT SEED MAP
  *        faultio [--sparse]          verify DEV FIRST COUNT SEED MAP
  *        faultio                     discard DEV FIRST COUNT STEP MAP
+ *        faultio                     wtrim  DEV FIRST COUNT SEED STEP LEN MAP
  *        faultio [--fail]            flip   DEV FIRST COUNT SECONDS
  *        faultio                     nth    SYSDIR SIZE MAX
  *        faultio                     burst  DEV COUNT SEED reset|rmmod
@@ -15,7 +16,13 @@
  *         may fail only with EIO, ENOMEM or ENOSPC (a clean error).
  * verify: reads every block back: an 'o' block must hold its pattern, an
  *         'f' block zeros (never written there, or discarded).
- * discard: discards every STEP-th block (BLKDISCARD) and marks it 'f'.
+ * discard: discards (BLKDISCARD) the last block of every STEP, counted
+ *         from the end and going back (the blocks written last are the
+ *         likeliest to be still staged), and marks them 'f'.
+ * wtrim:  write, then at once discard the last LEN blocks of every STEP
+ *         (LEN <= STEP, one BLKDISCARD each) as discard does; in one
+ *         process: a second process would start after the offload workers
+ *         drained the last writes.
  * --sparse: the pattern is 8 bytes in a zero page (it compresses to a few
  *         dozen bytes, like flip's nearly zero page).
  * flip:   for SECONDS, writes one buffer to blocks FIRST.. in turn while a
@@ -37,7 +44,7 @@
  *         device (reset) or unloads tierswap (rmmod): so that the reset
  *         meets the pages still staged, which a shell would give the
  *         workers time to drain.  Prints the pending and retries counts
- *         it read.
+ *         it read.  COUNT must fit in DEV.
  * --fail: the writing thread sets its make-it-fail flag once set up, so
  *         that allocation-failure injection with task-filter hits it.
  * Prints a summary line; exit 0 on success, 1 on a failed check, 2 on
@@ -204,26 +211,31 @@ static int do_verify(int fd, uint64_t first, uint64_t count, uint64_t seed, cons
 	return bad ? 1 : 0;
 }
 
-static int do_discard(int fd, uint64_t first, uint64_t count, uint64_t step, const char *map)
+static int do_discard(int fd, uint64_t first, uint64_t count, uint64_t step, uint64_t len,
+		      const char *map)
 {
 	char *marks = malloc(count);
-	uint64_t i, n = 0;
+	uint64_t end, n = 0;
 	FILE *f = fopen(map, "r+");
 
-	if (!step || !marks || !f || fread(marks, 1, count, f) != count) {
+	if (!count || !len || len > step || !marks || !f ||
+	    fread(marks, 1, count, f) != count) {
 		perror(map);
 		return 2;
 	}
-	for (i = 0; i < count; i += step) {
-		uint64_t range[2] = { (first + i) * BS, BS };
+	/* Blocks [end - len, end) for end = count, count - step, ... > 0. */
+	for (end = count; end; end = end > step ? end - step : 0) {
+		uint64_t start = end > len ? end - len : 0;
+		uint64_t range[2] = { (first + start) * BS, (end - start) * BS };
 
 		if (ioctl(fd, BLKDISCARD, range)) {
-			printf("FAIL: block %llu: BLKDISCARD: %s\n",
-			       (unsigned long long)(first + i), strerrorname_np(errno));
+			printf("FAIL: blocks %llu+%llu: BLKDISCARD: %s\n",
+			       (unsigned long long)(first + start),
+			       (unsigned long long)(end - start), strerrorname_np(errno));
 			return 1;
 		}
-		marks[i] = 'f';
-		n++;
+		memset(marks + start, 'f', end - start);
+		n += end - start;
 	}
 	if (fseek(f, 0, SEEK_SET) || fwrite(marks, 1, count, f) != count || fclose(f)) {
 		perror(map);
@@ -255,15 +267,18 @@ static int read_attr(const char *dir, const char *name, char *buf, size_t len)
 static int write_attr(const char *dir, const char *name, const char *val)
 {
 	char path[512];
-	int fd, r;
+	ssize_t n;
+	int fd;
 
 	snprintf(path, sizeof(path), "%s/%s", dir, name);
 	fd = open(path, O_WRONLY);
 	if (fd < 0)
 		return -1;
-	r = write(fd, val, strlen(val)) == (ssize_t)strlen(val) ? 0 : -1;
+	n = write(fd, val, strlen(val));
 	close(fd);
-	return r;
+	if (n >= 0 && n != (ssize_t)strlen(val))
+		errno = EIO;	/* short write */
+	return n == (ssize_t)strlen(val) ? 0 : -1;
 }
 
 /*
@@ -445,14 +460,25 @@ static int do_burst(const char *dev, uint64_t count, uint64_t seed, const char *
 	unsigned char *buf = xalloc();
 	uint64_t i, ok = 0, failed = 0;
 	unsigned long long f[7];
-	char dir[256], stat[256];
+	char dir[256], line[256];
 	const char *name = strrchr(dev, '/');
+	uint64_t bytes;
 	int fd, r, bad = 0;
 
 	snprintf(dir, sizeof(dir), "/sys/block/%s", name ? name + 1 : dev);
 	fd = open(dev, O_RDWR | O_DIRECT);
 	if (fd < 0) {
 		perror(dev);
+		return 2;
+	}
+	if (ioctl(fd, BLKGETSIZE64, &bytes)) {
+		printf("FAIL: %s: BLKGETSIZE64: %s\n", dev, strerrorname_np(errno));
+		close(fd);
+		return 2;
+	}
+	if (count > bytes / BS) {
+		printf("FAIL: %s: %llu blocks do not fit\n", dev, (unsigned long long)count);
+		close(fd);
 		return 2;
 	}
 	for (i = 0; i < count; i++) {
@@ -464,9 +490,9 @@ static int do_burst(const char *dev, uint64_t count, uint64_t seed, const char *
 	}
 	free(buf);
 	close(fd);
-	/* staged inline drained dropped pending staging_pages retries */
-	if (read_attr(dir, "offload_stat", stat, sizeof(stat)) ||
-	    sscanf(stat, "%llu %llu %llu %llu %llu %llu %llu",
+	/* staged inline drained dropped pending staging_pages retries (staged_reads) */
+	if (read_attr(dir, "offload_stat", line, sizeof(line)) ||
+	    sscanf(line, "%llu %llu %llu %llu %llu %llu %llu",
 		   &f[0], &f[1], &f[2], &f[3], &f[4], &f[5], &f[6]) != 7) {
 		printf("FAIL: cannot read %s/offload_stat\n", dir);
 		return 2;
@@ -520,13 +546,18 @@ int main(int argc, char **argv)
 	if (!strcmp(argv[1], "verify") && argc == 7 && !fail_mode)
 		return do_verify(fd, first, count, strtoull(argv[5], NULL, 0), argv[6]);
 	if (!strcmp(argv[1], "discard") && argc == 7 && !fail_mode && !sparse)
-		return do_discard(fd, first, count, strtoull(argv[5], NULL, 0), argv[6]);
+		return do_discard(fd, first, count, strtoull(argv[5], NULL, 0), 1, argv[6]);
+	if (!strcmp(argv[1], "wtrim") && argc == 9 && !fail_mode && !sparse)
+		return do_write(fd, first, count, strtoull(argv[5], NULL, 0), argv[8]) ?:
+			do_discard(fd, first, count, strtoull(argv[6], NULL, 0),
+				   strtoull(argv[7], NULL, 0), argv[8]);
 	if (!strcmp(argv[1], "flip") && argc == 6 && !sparse)
 		return do_flip(fd, first, count, (unsigned int)strtoul(argv[5], NULL, 0));
 usage:
 	fputs("usage: faultio [--fail] [--sparse] write DEV FIRST COUNT SEED MAP\n"
 	      "       faultio [--sparse] verify DEV FIRST COUNT SEED MAP\n"
 	      "       faultio discard DEV FIRST COUNT STEP MAP\n"
+	      "       faultio wtrim DEV FIRST COUNT SEED STEP LEN MAP\n"
 	      "       faultio [--fail] flip DEV FIRST COUNT SECONDS\n"
 	      "       faultio nth SYSDIR SIZE MAX\n"
 	      "       faultio burst DEV COUNT SEED reset|rmmod\n", stderr);
