@@ -267,6 +267,17 @@ ts_kprobe_hits() {	# ts_kprobe_hits EVENT: hit count since it was added
 	awk -v e="$1" '$1 == e { print $2 }' "$TS_TRACEFS/kprobe_profile"
 }
 
+# ts_kprobe_missed: "EVENT N missed" for each of the test's probes that
+# missed hits (a kretprobe out of instances, or a recursion), joined by ", ".
+ts_kprobe_missed() {
+	local e
+	for e in "$TS_TRACEFS/events/$TS_KPROBE_GROUP"/*/; do
+		e=${e%/} e=${e##*/}
+		[ "$e" != '*' ] || continue
+		awk -v e="$e" '$1 == e && $3 != 0 { print e, $3, "missed" }' "$TS_TRACEFS/kprobe_profile"
+	done | paste -sd, - | sed 's/,/, /g'
+}
+
 ts_kprobe_cleanup() {
 	[ -e "$TS_TRACEFS/kprobe_events" ] || return 0
 	local trig t

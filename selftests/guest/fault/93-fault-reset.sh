@@ -15,6 +15,9 @@
 # after it, and whether a drain failed inside it at least the retry delay
 # (HZ/50) before it returned: then a retry armed there would have run
 # inside the flush, i.e. the race was on. At least one round must be so.
+# The trace is read once reset or rmmod has returned: a reset has then
+# destroyed the workqueue, and a module's probes go with it at rmmod, so
+# after an rmmod's flush only KASAN (a late worker on freed memory) sees.
 # timeout: 1200
 set -eu
 # shellcheck source=selftests/guest/lib.sh
@@ -52,7 +55,7 @@ probes() {
 # ts_stage_destroy's on an idle staging area, may be inlined): whether it
 # returned; drains that failed in it; 1 if the first failed 0.02 s or more
 # before it returned; retries run in it; worker entries and returns after
-# it; events overwritten in the buffer.
+# it, and retries (ts_later) run after it; events overwritten in the buffer.
 traced() {
 	awk '/^# entries-in-buffer\/entries-written:/ { split($3, n, "/"); lost = n[2] - n[1] }
 	     /^#/ { next }
@@ -61,7 +64,7 @@ traced() {
 	     / ts_flush_out:/ && in_flush { in_flush = 0; after = 1; open = fail_t && t - fail_t >= 0.02 }
 	     / ts_drain:/ && in_flush && !/ret=0$/ { failed++; if (!fail_t) fail_t = t }
 	     / ts_later:/ && in_flush { later++ }
-	     / ts_work(_out)?:/ && after { work++ }
+	     / ts_(work(_out)?|later):/ && after { work++ }
 	     END { print flushes + 0, after + 0, failed + 0, open + 0, later + 0, work + 0, lost + 0 }' \
 		"$TS_TRACEFS/trace"
 }
@@ -89,13 +92,15 @@ while [ $SECONDS -lt $end ] || [ $round -lt 6 ]; do
 	read -r flushes returned failed open later work lost <<< "$(traced)"
 	echo "round $round: $out, $(ts_fault_injected) failures injected;" \
 		"in the flush: $failed failed drains (window open: $open), $later retries run;" \
-		"$work worker starts or ends after it"
+		"$work worker starts, ends or retries after it"
+	missed=$(ts_kprobe_missed)
 	p=${out#*pending=} p=${p%% *}
 	[[ $p =~ ^[0-9]+$ ]] || ts_fail "round $round: no pending count in '$out'"
 	[ "$flushes" -ge 1 ] || ts_fail "round $round: no flush traced"
 	[ "$returned" = 1 ] || ts_fail "round $round: the flush's return was not traced"
 	[ "$lost" = 0 ] || ts_fail "round $round: $lost trace events lost"
-	[ "$work" = 0 ] || ts_fail "round $round: a worker ran after the flush returned ($work starts or ends)"
+	[ -z "$missed" ] || ts_fail "round $round: probes missed hits: $missed"
+	[ "$work" = 0 ] || ts_fail "round $round: a worker ran after the flush returned ($work starts, ends or retries)"
 	[ "$p" -eq 0 ] || queued=$((queued + 1))
 	[ "$open" = 0 ] || raced=$((raced + 1))
 	[ $what = reset ] || ts_load
