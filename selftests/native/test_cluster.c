@@ -441,12 +441,16 @@ static int peek_status(int hold, int *said)
 	pthread_t th;
 	pid_t pid;
 
+	*said = 0;
 	fflush(stdout);
 	if (pipe(fds))
 		return -1;
 	pid = fork();
-	if (pid < 0)
+	if (pid < 0) {
+		close(fds[0]);
+		close(fds[1]);
 		return -1;
+	}
 	if (pid == 0) {
 		setrlimit(RLIMIT_CORE, &no_core);	/* the abort is expected */
 		dup2(fds[1], STDERR_FILENO);
