@@ -24,7 +24,7 @@ check:
 	KERNELS="$(KERNELS)" scripts/check.sh
 
 # The guest suite on the debug kernel (KASAN, lockdep, kmemleak...), built
-# from source on first use (scripts/build-debug-kernel.sh, ~20-25 min on 2
+# from source on first use (scripts/build-debug-kernel.sh, ~20 min on 2 idle
 # CPUs); vm-run.sh boots it with 3 vCPUs.
 check-debug:
 	VM_MEM=3G VM_TIMEOUT=$${VM_TIMEOUT:-14400} scripts/check.sh $(DEBUG_KERNELS)

@@ -12,12 +12,14 @@
 # other series.
 # Each build goes into a new directory $CACHE/kernels/S-debug.STAMP; only
 # when it is complete does the symlink $CACHE/kernels/S-debug switch to it
-# (rename, atomic), so a guest booted from the previous build keeps its
-# files. The previous build is kept, older ones are removed.
-# Cached by source version + hash of the fragment and of this script's
-# recipe (the module list and the build steps, between "recipe" markers;
-# BUILD_FORCE=1 rebuilds); the build log and its time are in
-# $CACHE/kernels/S-debug/build.log.
+# (rename, atomic). Older builds are then removed, except those pinned by a
+# check or a guest (lib.sh's kernel_pin: check.sh and vm-run.sh hold a
+# shared lock on the build's kver while they use it); a failed build
+# removes its directory.
+# Cached by the fetched kernel's version (the source is that version's
+# linux-source) + hash of the fragment and of this script's recipe (the
+# module list and the build steps, between "recipe" markers; BUILD_FORCE=1
+# rebuilds); the build log and its time are in $CACHE/kernels/S-debug/build.log.
 set -euo pipefail
 # shellcheck source=scripts/lib.sh
 . "$(dirname "$0")/lib.sh"
@@ -39,18 +41,12 @@ GUEST_MODULES="virtio_pci virtio_pci_legacy_dev virtio_pci_modern_dev 9p 9pnet 9
 "$REPO/scripts/fetch-kernel.sh" "$S" >/dev/null
 BASE=$CACHE/kernels/$S
 BASE_KVER=$(kver_of "$S")
-apt_setup "$SUITE"
-SRCPKG=linux-source-${S}
-SRCVER=$(apt-cache "${APT_OPTS[@]}" policy "$SRCPKG" | sed -n 's/^ *Candidate: //p')
 # The version of the kernel fetched (its config is the base), not the
 # archive's candidate: an upload with the same ABI name keeps the fetch.
 hdrdeb=$(find "$BASE/debs" -name "linux-headers-${BASE_KVER}_*.deb" 2>/dev/null | head -n1 || true)
 [ -n "$hdrdeb" ] || die "no linux-headers-$BASE_KVER package in $BASE/debs"
 HDRVER=$(dpkg-deb -f "$hdrdeb" Version)
-case $SRCVER in '' | '(none)') die "no $SRCPKG in $SUITE" ;; esac
-[ "$SRCVER" = "$HDRVER" ] ||
-	die "$SRCPKG is $SRCVER but the fetched kernel $BASE_KVER is $HDRVER (FETCH_FORCE=1 scripts/fetch-kernel.sh $S fetches $SRCVER)"
-KEY="$SRCVER $(sed -n '/^# ---- recipe/,/^# ---- end of recipe/p' "${BASH_SOURCE[0]}" |
+KEY="$HDRVER $(sed -n '/^# ---- recipe/,/^# ---- end of recipe/p' "${BASH_SOURCE[0]}" |
 	cat "$FRAGMENT" - | sha256sum | cut -c1-16)"
 # cached: the linked build is complete and has this key.
 cached() { [ -f "$LINK/.done" ] && [ "$(cat "$LINK/key")" = "$KEY" ] && [ -z "${BUILD_FORCE:-}" ]; }
@@ -59,28 +55,53 @@ if cached; then
 	exit 0
 fi
 
-# One build at a time; a directory without .done is a dead build's.
+# prune [all]: remove the dead builds (no .done), or with "all" every build
+# but the linked one; never one that is pinned (kernel_pin): each is
+# removed under an exclusive lock on its kver.
+prune() {
+	local d rc
+	for d in "$LINK".*/; do
+		d=${d%/}
+		if [ ! -d "$d" ] || [ -L "$d" ] || [ "$d" -ef "$LINK" ]; then continue; fi
+		[ "${1:-}" = all ] || [ ! -f "$d/.done" ] || continue
+		if [ ! -f "$d/kver" ]; then
+			rm -rf "${d:?}"
+			continue
+		fi
+		rc=0
+		flock -n -E 75 -x "$d/kver" rm -rf -- "$d" || rc=$?
+		case $rc in
+		0) ;;
+		75) log "keeping ${d##*/}: in use" ;;
+		*) die "cannot remove $d" ;;
+		esac
+	done
+}
+
+# One build at a time.
 exec 9>"$LINK.lock"
-flock 9
+flock -n 9 || { log "waiting for another build of $S-debug"; flock 9; }
 if cached; then
 	cat "$LINK/kver"
 	exit 0
 fi
-for d in "$LINK".*/; do
-	d=${d%/}
-	[ -d "$d" ] || continue
-	[ -L "$d" ] || [ -f "$d/.done" ] || rm -rf "${d:?}"
-done
+prune
+apt_setup "$SUITE"
+SRCPKG=linux-source-${S}
+SRCVER=$(apt-cache "${APT_OPTS[@]}" policy "$SRCPKG" | sed -n 's/^ *Candidate: //p')
+case $SRCVER in '' | '(none)') die "no $SRCPKG in $SUITE" ;; esac
+[ "$SRCVER" = "$HDRVER" ] ||
+	die "$SRCPKG is $SRCVER but the fetched kernel $BASE_KVER is $HDRVER (FETCH_FORCE=1 scripts/fetch-kernel.sh $S fetches $SRCVER)"
 # The layout before versioned builds: a plain directory (a guest booted
 # from it keeps its open files only).
 if [ -d "$LINK" ] && [ ! -L "$LINK" ]; then
 	mv -T "$LINK" "$LINK.0"
 	ln -s "${LINK##*/}.0" "$LINK"
 fi
-prev=$(readlink "$LINK" || true)
 
 start=$(date +%s)
 DIR=$LINK.$(date +%Y%m%d%H%M%S)
+trap '[ -f "$DIR/.done" ] || rm -rf "${DIR:?}"' EXIT
 mkdir "$DIR"
 mkdir "$DIR/debs"
 log "$S-debug: $SRCPKG $SRCVER"
@@ -159,9 +180,5 @@ echo "# $S-debug $KVER: build $(elapsed "$b0") s, all $(elapsed "$start") s on $
 touch "$DIR/.done"
 ln -sfn "${DIR##*/}" "$LINK.new"
 mv -T "$LINK.new" "$LINK"
-for d in "$LINK".*/; do
-	d=${d%/}
-	[ -d "$d" ] || continue
-	[ -L "$d" ] || [ "${d##*/}" = "${DIR##*/}" ] || [ "${d##*/}" = "$prev" ] || rm -rf "${d:?}"
-done
+prune all
 echo "$KVER"

@@ -25,11 +25,12 @@ done
 if [ "$S" = host ]; then
 	KDIR=${KDIR:-/lib/modules/$(uname -r)/build}
 else
-	"$REPO/scripts/fetch-kernel.sh" "$S" >/dev/null
-	KDIR=$CACHE/kernels/$S/kdir
+	[ -n "${TIERSWAP_KERNEL_DIR:-}" ] || "$REPO/scripts/fetch-kernel.sh" "$S" >/dev/null
+	KD=$(kernel_dir "$S")
+	KDIR=$KD/kdir
 	KBUILD_ARGS=()
 	# shellcheck source=/dev/null
-	. "$CACHE/kernels/$S/env.sh"
+	. "$KD/env.sh"
 	MAKE_ARGS+=("${KBUILD_ARGS[@]}")
 fi
 [ -d "$KDIR" ] || die "no kernel build tree at $KDIR"

@@ -220,12 +220,15 @@ guest_tests() {
 	done
 }
 
-declare -A KVER UNAME WALL COUNTS RETRIED
+declare -A KDIRS KVER UNAME WALL COUNTS RETRIED
 FETCHED=()
 for S in $KERNELS; do
 	log=$LOGS/check-$S-fetch.log
-	if "$REPO/scripts/fetch-kernel.sh" "$S" >"$log" 2>&1; then
-		KVER[$S]=$(kver_of "$S")
+	# Resolved and pinned once: the module is built for the kernel booted,
+	# and a rebuild of S-debug meanwhile removes neither.
+	if "$REPO/scripts/fetch-kernel.sh" "$S" >"$log" 2>&1 &&
+		KDIRS[$S]=$(kernel_dir "$S" 2>>"$log") && kernel_pin "${KDIRS[$S]}" 2>>"$log"; then
+		KVER[$S]=$(cat "${KDIRS[$S]}/kver")
 		echo "# [$S] kernel ${KVER[$S]}"
 		FETCHED+=("$S")
 	else
@@ -255,7 +258,7 @@ for S in "${FETCHED[@]}"; do
 	start=$(date +%s)
 	c0="$PASSED $FAILED $SKIPPED"
 	log=$LOGS/check-$S.log
-	if ! "$REPO/scripts/build-module.sh" "$S" W=1 >"$log" 2>&1; then
+	if ! TIERSWAP_KERNEL_DIR=${KDIRS[$S]} "$REPO/scripts/build-module.sh" "$S" W=1 >"$log" 2>&1; then
 		tap "not ok" "[$S] build"
 		log_tail "$log"
 	else
@@ -277,7 +280,8 @@ for S in "${FETCHED[@]}"; do
 		try=0
 		while :; do
 			set +e
-			"$REPO/scripts/vm-run.sh" "$S" -- bash -c "$GUEST_SUITE" check-suite "${TESTS[@]}" \
+			TIERSWAP_KERNEL_DIR=${KDIRS[$S]} \
+				"$REPO/scripts/vm-run.sh" "$S" -- bash -c "$GUEST_SUITE" check-suite "${TESTS[@]}" \
 				>"$log" 2>"$log.vm-run"
 			rc=$?
 			set -e

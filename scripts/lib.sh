@@ -70,10 +70,33 @@ apt_setup() {
 # Does package $1 exist in the private suite?
 apt_has() { apt-cache "${APT_OPTS[@]}" show "$1" >/dev/null 2>&1; }
 
+# kernel_dir S: the directory of kernel series S in the cache, resolved
+# (S-debug is a link to its current build; fails if S is not fetched).
+# TIERSWAP_KERNEL_DIR, when set, is S's directory already resolved: check.sh
+# resolves it once so that the module it builds and the kernel it boots are
+# the same build.
+kernel_dir() {
+	local d=${TIERSWAP_KERNEL_DIR:-$(readlink -m "$CACHE/kernels/$1")}
+	case ${d##*/} in "$1" | "$1".*) ;; *) die "$d is not a kernel directory of $1" ;; esac
+	[ -f "$d/kver" ] || die "kernel $1 not fetched: run scripts/fetch-kernel.sh $1"
+	echo "$d"
+}
+
+# kernel_pin DIR: hold a shared lock on kernel DIR (a kernel_dir) until
+# this shell exits (the lock's fd is inherited by its children):
+# build-debug-kernel.sh removes no build that is pinned. Fails if DIR is
+# gone (removed by a rebuild).
+kernel_pin() {
+	local fd
+	exec {fd}<"$1/kver" || return 1
+	flock -s "$fd" && [ -f "$1/kver" ]
+}
+
 # Release of kernel series $1 that was fetched into the cache (fails if not fetched).
 kver_of() {
-	[ -f "$CACHE/kernels/$1/kver" ] || die "kernel $1 not fetched: run scripts/fetch-kernel.sh $1"
-	cat "$CACHE/kernels/$1/kver"
+	local d
+	d=$(kernel_dir "$1") || exit 1
+	cat "$d/kver"
 }
 
 # Print a compact wall-clock duration since $1 (seconds since epoch).

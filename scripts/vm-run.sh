@@ -24,9 +24,10 @@ shift 2
 VM_TIMEOUT=${VM_TIMEOUT:-1200}
 VM_MEM=${VM_MEM:-2G}
 case $S in *-debug) VM_SMP=${VM_SMP:-3} ;; *) VM_SMP=${VM_SMP:-2} ;; esac
-# Resolved once: a debug kernel rebuilt meanwhile does not change under us.
-KDIR=$(readlink -f "$CACHE/kernels/$S")
-[ -f "$KDIR/kver" ] || die "kernel $S not fetched: run scripts/fetch-kernel.sh $S"
+# Resolved once and pinned: a debug kernel rebuilt meanwhile neither changes
+# under us nor is removed.
+KDIR=$(kernel_dir "$S")
+kernel_pin "$KDIR" || die "kernel $KDIR is gone (removed by a rebuild)"
 KVER=$(cat "$KDIR/kver")
 # The real path: $CACHE/kernels may be a symlink into a directory the
 # guest's tmpfs mounts would hide (e.g. below /root).
