@@ -49,7 +49,7 @@ HDRVER=$(dpkg-deb -f "$hdrdeb" Version)
 KEY="$HDRVER $(sed -n '/^# ---- recipe/,/^# ---- end of recipe/p' "${BASH_SOURCE[0]}" |
 	cat "$FRAGMENT" - | sha256sum | cut -c1-16)"
 # cached: the linked build is complete and has this key.
-cached() { [ -f "$LINK/.done" ] && [ "$(cat "$LINK/key")" = "$KEY" ] && [ -z "${BUILD_FORCE:-}" ]; }
+cached() { kernel_intact "$LINK" && [ "$(cat "$LINK/key")" = "$KEY" ] && [ -z "${BUILD_FORCE:-}" ]; }
 if cached; then
 	cat "$LINK/kver"
 	exit 0

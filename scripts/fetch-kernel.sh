@@ -7,7 +7,8 @@
 #   kver, vmlinux, modroot/lib/modules/KVER, kdir, env.sh
 # If the kernel needs another gcc than the host's, the suite's compiler is
 # unpacked next to it and wrapped to run with its own glibc (see wrap_elf).
-# Cached: does nothing when already done (FETCH_FORCE=1 redoes it).
+# Cached: does nothing when already done and intact (see kernel_intact in
+# lib.sh); FETCH_FORCE=1 redoes it.
 set -euo pipefail
 # shellcheck source=scripts/lib.sh
 . "$(dirname "$0")/lib.sh"
@@ -20,7 +21,7 @@ S=$1
 SUITE=$(suite_of "$S")
 DIR=$CACHE/kernels/$S
 
-if [ -f "$DIR/.done" ] && [ -z "${FETCH_FORCE:-}" ]; then
+if kernel_intact "$DIR" && [ -z "${FETCH_FORCE:-}" ]; then
 	cat "$DIR/kver"
 	exit 0
 fi

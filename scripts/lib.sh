@@ -79,7 +79,22 @@ kernel_dir() {
 	local d=${TIERSWAP_KERNEL_DIR:-$(readlink -m "$CACHE/kernels/$1")}
 	case ${d##*/} in "$1" | "$1".*) ;; *) die "$d is not a kernel directory of $1" ;; esac
 	[ -f "$d/kver" ] || die "kernel $1 not fetched: run scripts/fetch-kernel.sh $1"
+	kernel_intact "$d" || die "kernel $1 in $d is incomplete or was moved: run scripts/fetch-kernel.sh $1"
 	echo "$d"
+}
+
+# kernel_intact DIR: DIR holds a complete kernel that was made where it is.
+# A fetched or built tree keeps absolute paths to its own place (kdir, the
+# headers' Makefiles and symlinks, env.sh's PATH, the compiler wrappers), so
+# a copy of it elsewhere is not usable: its kdir must lie inside DIR and the
+# directory env.sh puts on PATH must exist.
+kernel_intact() {
+	local d k p
+	d=$(readlink -f "$1") && [ -f "$d/.done" ] || return 1
+	k=$(readlink -f "$d/kdir") && [ -d "$k" ] && [ "${k#"$d"/}" != "$k" ] || return 1
+	# shellcheck disable=SC2016 # a literal $PATH in env.sh
+	p=$(sed -n 's/^export PATH=\(.*\):\$PATH$/\1/p' "$d/env.sh") || return 1
+	[ -z "$p" ] || [ -d "$p" ]
 }
 
 # kernel_pin DIR: hold a shared lock on kernel DIR (a kernel_dir) until
